@@ -1,0 +1,275 @@
+import { type Address, type Family, familyName, formatValue } from './ip/address.js';
+import { cidrContains, formatCidr } from './ip/cidr.js';
+import { type RangeSet } from './ip/range-set.js';
+import { type Effect, type Outcome } from './effects.js';
+import { type Engine } from './engine.js';
+import { ErrorCode, IpamError } from './errors.js';
+import { type Lease, type LeaseAddress, cloneLease } from './lease.js';
+import { formatMac, randomMac } from './mac.js';
+
+/** One ip_pool list entry: the address(es) of one pod (STA-5). */
+export interface PoolEntry {
+  v4?: Address | undefined;
+  v6?: Address | undefined;
+}
+
+/** An allocation request. Exactly one source: `subnet` (optionally with `ippool`), or `spiderPools`. */
+export interface AllocateRequest {
+  /** The idempotency key of the owner interface (ENG-4). */
+  key: string;
+  /** Kube-OVN subnet to draw from. Required unless `ippool` names a pool (its subnet is used) or spiderPools is given. */
+  subnet?: string | undefined;
+  /** Kube-OVN IPPool to draw dynamic addresses from (STA-7). */
+  ippool?: string | undefined;
+  /** SpiderIPPool candidates per family, in the order to try them (SPP-6); names already expanded. */
+  spiderPools?: { ipv4: readonly string[]; ipv6: readonly string[] } | undefined;
+  /** Static addresses, at most one per family (STA-1, IPR-2, CNI-3). */
+  addresses?: readonly Address[] | undefined;
+  /** ip_pool list: the first entry no other owner holds is taken (STA-6). */
+  entries?: readonly PoolEntry[] | undefined;
+  /** Static MAC (48-bit); null asks for no MAC; undefined lets the subnet decide. */
+  mac?: number | null | undefined;
+  /** Only these families, on a dual-stack subnet. */
+  families?: readonly Family[] | undefined;
+  /** Addresses a dynamic pick must not return (a retry after the store answered "taken"). */
+  skip?: readonly Address[] | undefined;
+}
+
+/** Where one family's address comes from. */
+interface Target {
+  family: Family;
+  space: string;
+  /** A static address, or undefined for dynamic. */
+  value: bigint | undefined;
+  /** Dynamic candidate sources in order: [pool name ('' = subnet's own space), candidate set]. */
+  sources: [string, RangeSet][];
+  /** Pool recorded on the lease for a static address. */
+  pool: string;
+  /** Describes the source for error messages. */
+  label: string;
+  /** Spiderpool wording for exhaustion (users grep for it). */
+  spider: boolean;
+}
+
+function conflict(message: string, holder?: string): IpamError {
+  return new IpamError(ErrorCode.AddressConflict, message, holder ? { holder } : {});
+}
+
+const NO_STATICS: ReadonlyMap<Family, bigint> = new Map();
+
+function splitByFamily(addresses: readonly Address[] | undefined): ReadonlyMap<Family, bigint> {
+  if (!addresses || addresses.length === 0) return NO_STATICS;
+  const out = new Map<Family, bigint>();
+  for (const a of addresses ?? []) {
+    if (out.has(a.family)) {
+      throw new IpamError(ErrorCode.InvalidIPFamily, `two ${familyName(a.family)} addresses requested for one interface; give at most one per family`);
+    }
+    out.set(a.family, a.value);
+  }
+  return out;
+}
+
+/** Checks that `value` may be taken statically by `key` in a subnet family or pool (ENG-3). */
+function checkStatic(engine: Engine, key: string, t: Target, value: bigint): void {
+  const text = formatValue(t.family, value);
+  const subnet = engine.subnetOfSpace(t.space);
+  const fam = subnet?.families.find((f) => f.space === t.space);
+  if (fam) {
+    if (value < fam.usable.start || value > fam.usable.end) {
+      throw new IpamError(ErrorCode.AddressOutOfRange, `${text} is the network or broadcast address of subnet ${subnet!.name} (${fam.space})`, { value: text });
+    }
+    if (value === fam.gateway) throw conflict(`${text} is the gateway of subnet ${subnet!.name}`, subnet!.name);
+  }
+  const holder = engine.holderOf(t.space, value);
+  if (holder && holder.key !== key) throw conflict(`${text} is already held by ${holder.key}`, holder.key);
+  if (!holder && engine.reserved(t.family).contains(value)) {
+    const by = [...engine.reservations.values()].find((r) => r.family === t.family && r.set.contains(value));
+    throw conflict(`${text} is reserved by SpiderReservedIP ${by?.name ?? ''}`.trim(), by?.name);
+  }
+}
+
+function subnetTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMap<Family, bigint>): Target[] {
+  let subnetName = req.subnet;
+  if (req.ippool !== undefined) {
+    const pool = engine.ippools.get(req.ippool);
+    if (!pool) throw new IpamError(ErrorCode.PoolNotFound, `IPPool ${req.ippool} does not exist`, { value: req.ippool });
+    if (subnetName !== undefined && subnetName !== pool.subnet) {
+      throw new IpamError(ErrorCode.InvalidInput, `IPPool ${req.ippool} belongs to subnet ${pool.subnet}, not ${subnetName}`);
+    }
+    subnetName = pool.subnet;
+  }
+  if (subnetName === undefined) throw new IpamError(ErrorCode.NoSubnet, 'no subnet given for the allocation');
+  const subnet = engine.subnets.get(subnetName);
+  if (!subnet) throw new IpamError(ErrorCode.NoSubnet, `subnet ${subnetName} does not exist`, { value: subnetName });
+  for (const [family, value] of statics) {
+    const fam = subnet.families.find((f) => f.family === family);
+    const text = formatValue(family, value);
+    if (!fam) {
+      throw new IpamError(ErrorCode.InvalidIPFamily, `${text} is ${familyName(family)} but subnet ${subnet.name} (${subnet.cidrBlock}) has no ${familyName(family)} CIDR`, { value: text });
+    }
+    if (!cidrContains(fam.cidr, { family, value })) {
+      throw new IpamError(ErrorCode.AddressOutOfRange, `${text} is outside subnet ${subnet.name} (${formatCidr(fam.cidr)})`, { value: text });
+    }
+  }
+  const families = subnet.families.filter((f) => !req.families || req.families.includes(f.family) || statics.has(f.family));
+  if (families.length === 0) throw new IpamError(ErrorCode.InvalidIPFamily, `subnet ${subnet.name} (${subnet.protocol}) has none of the requested families`);
+  return families.map((f) => {
+    const value = statics.get(f.family);
+    const pool = req.ippool ?? '';
+    const owning = value === undefined ? pool : poolOfAddress(engine, subnet.name, f.family, value);
+    const source: [string, RangeSet] = pool ? [pool, engine.candidates('ippool', pool, f.family)] : ['', engine.candidates('subnet', subnet.name, f.family)];
+    return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: pool ? `IPPool ${pool}` : `subnet ${subnet.name}`, spider: false };
+  });
+}
+
+/** The Kube-OVN IPPool of a subnet that contains an address ('' for none). */
+function poolOfAddress(engine: Engine, subnet: string, family: Family, value: bigint): string {
+  for (const p of engine.ippools.values()) if (p.subnet === subnet && p.sets.get(family)?.contains(value)) return p.name;
+  return '';
+}
+
+function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMap<Family, bigint>): Target[] {
+  const lists: [Family, readonly string[]][] = [
+    [4, req.spiderPools!.ipv4],
+    [6, req.spiderPools!.ipv6],
+  ];
+  const targets: Target[] = [];
+  for (const [family, names] of lists) {
+    if (names.length === 0) continue;
+    const sources: [string, RangeSet][] = [];
+    let space = '';
+    for (const name of names) {
+      const pool = engine.spiderPools.get(name);
+      // SPP-6: a named pool that does not exist is an error, with no fall-through to the next.
+      if (!pool) throw new IpamError(ErrorCode.PoolNotFound, `SpiderIPPool ${name} does not exist`, { value: name });
+      if (pool.family !== family) {
+        throw new IpamError(ErrorCode.InvalidIPFamily, `SpiderIPPool ${name} is IPv${pool.family}, listed as an ${familyName(family)} pool`, { value: name });
+      }
+      if (pool.disabled) continue;
+      space ||= pool.space;
+      sources.push([name, engine.candidates('spider', name, family)]);
+    }
+    const value = statics.get(family);
+    let pool = '';
+    if (value !== undefined) {
+      const hit = sources.find(([name]) => engine.spiderPools.get(name)!.effective.contains(value));
+      if (!hit) {
+        throw new IpamError(ErrorCode.AddressOutOfRange, `${formatValue(family, value)} is in none of the SpiderIPPools ${names.join(', ')}`, { value: formatValue(family, value) });
+      }
+      pool = hit[0];
+      space = engine.spiderPools.get(pool)!.space;
+    }
+    targets.push({ family, space, value, sources, pool, label: `IPPool ${names.join(', ')}`, spider: true });
+  }
+  if (targets.length === 0) throw new IpamError(ErrorCode.PoolNotFound, 'no SpiderIPPool given for either family');
+  return targets;
+}
+
+/** STA-6: the first ip_pool entry whose addresses no other owner holds and that pass the static checks. */
+function chooseEntry(engine: Engine, req: AllocateRequest): ReadonlyMap<Family, bigint> {
+  const entries = req.entries!;
+  let lastError: IpamError | undefined;
+  for (const entry of entries) {
+    const statics = splitByFamily([entry.v4, entry.v6].filter((a): a is Address => a !== undefined));
+    try {
+      for (const t of subnetTargets(engine, { ...req, addresses: undefined, entries: undefined }, statics)) {
+        if (t.value !== undefined) checkStatic(engine, req.key, t, t.value);
+      }
+      return statics;
+    } catch (e) {
+      if (!(e instanceof IpamError)) throw e;
+      lastError = e;
+    }
+  }
+  throw new IpamError(
+    ErrorCode.NoAvailableAddress,
+    `no free entry in ovn.kubernetes.io/ip_pool: all ${entries.length} are held by other owners or unusable${lastError ? ` (last: ${lastError.message})` : ''}`,
+  );
+}
+
+/**
+ * Allocates for `req.key`: static addresses as asked, dynamic ones lowest-never-used first (ENG-1), all
+ * families or none (ENG-5), one MAC for the interface (ENG-6). Asking again returns the same lease with no
+ * effects (ENG-4). On error nothing changes; a lease held before the request is kept as it was.
+ */
+export function allocate(engine: Engine, req: AllocateRequest): Outcome {
+  if (typeof req.key !== 'string' || req.key === '') throw new IpamError(ErrorCode.InvalidInput, 'an allocation needs a non-empty owner key');
+  const statics = req.entries && req.entries.length > 0 ? chooseEntry(engine, req) : splitByFamily(req.addresses);
+  const targets = req.spiderPools ? spiderTargets(engine, req, statics) : subnetTargets(engine, req, statics);
+  const existing = engine.leases.get(req.key);
+  const before = existing ? cloneLease(existing) : undefined;
+  const subnetName = req.spiderPools ? '' : (engine.subnetOfSpace(targets[0]!.space)?.name ?? '');
+  const lease: Lease = existing ?? { key: req.key, subnet: subnetName, addresses: [], mac: undefined };
+  const effects: Effect[] = [];
+  const outcome: Outcome = { lease, before, effects };
+  const skip = req.skip && req.skip.length > 0 ? new Set(req.skip.map((a) => a.value)) : undefined;
+  try {
+    for (const t of targets) {
+      const current = lease.addresses.find((a) => a.family === t.family);
+      if (current && current.space === t.space && (t.value === undefined || t.value === current.value)) continue;
+      if (current) releaseOne(engine, lease, current, effects);
+      const { value, pool, seq } = t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
+      engine.spaces.get(t.space)!.hold(value, lease);
+      // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
+      lease.addresses = [...lease.addresses, { space: t.space, family: t.family, value, pool }];
+      effects.push({ type: 'hold', space: t.space, family: t.family, value, key: req.key, fromQuarantineSeq: seq });
+    }
+    if (lease.addresses.length > 1) lease.addresses.sort((a, b) => a.family - b.family);
+    lease.subnet = subnetName;
+    assignMac(engine, req, lease, effects);
+  } catch (e) {
+    engine.revert(outcome);
+    throw e;
+  }
+  engine.leases.set(req.key, lease);
+  return outcome;
+}
+
+function takeStatic(engine: Engine, key: string, t: Target, value: bigint): { value: bigint; pool: string; seq: number | undefined } {
+  checkStatic(engine, key, t, value);
+  const seq = engine.spaces.get(t.space)!.quarantine.seqFor(value);
+  return { value, pool: t.pool, seq };
+}
+
+function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined): { value: bigint; pool: string; seq: number | undefined } {
+  const space = engine.space(t.space, t.family);
+  for (const [pool, candidates] of t.sources) {
+    const found = space.pick(candidates, skip);
+    if (found) {
+      const seq = found.fromQuarantine ? space.quarantine.seqFor(found.value) : undefined;
+      return { value: found.value, pool, seq };
+    }
+  }
+  const message = t.spider
+    ? `failed to allocate ${familyName(t.family)} address from ${t.label}: all IP addresses used out`
+    : `no available ${familyName(t.family)} address in ${t.label}`;
+  throw new IpamError(ErrorCode.NoAvailableAddress, message);
+}
+
+function releaseOne(engine: Engine, lease: Lease, a: LeaseAddress, effects: Effect[]): void {
+  const seq = engine.nextSeq();
+  engine.spaces.get(a.space)!.release(a.value, seq);
+  lease.addresses = lease.addresses.filter((x) => x !== a);
+  effects.push({ type: 'release', space: a.space, family: a.family, value: a.value, key: lease.key, seq });
+}
+
+function assignMac(engine: Engine, req: AllocateRequest, lease: Lease, effects: Effect[]): void {
+  if (typeof req.mac === 'number') {
+    if (lease.mac === req.mac) return;
+    const holder = engine.macs.get(req.mac);
+    if (holder && holder.key !== lease.key) throw conflict(`MAC ${formatMac(req.mac)} is already held by ${holder.key}`, holder.key);
+    if (lease.mac !== undefined) {
+      engine.macs.delete(lease.mac);
+      effects.push({ type: 'releaseMac', mac: lease.mac, key: lease.key });
+    }
+    lease.mac = req.mac;
+  } else {
+    if (lease.mac !== undefined || req.mac === null) return;
+    const subnet = engine.subnets.get(lease.subnet);
+    // Only OVN subnets (and Spider pools) hand out MACs; other providers are IPAM-only.
+    if (subnet && subnet.provider !== 'ovn') return;
+    lease.mac = randomMac(engine.random, engine.macs);
+  }
+  engine.macs.set(lease.mac, lease);
+  effects.push({ type: 'holdMac', mac: lease.mac, key: lease.key });
+}

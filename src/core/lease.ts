@@ -1,0 +1,42 @@
+import { type Address, type Family } from './ip/address.js';
+
+/** One held address of a lease. */
+export interface LeaseAddress {
+  /** Address-space id (canonical CIDR). */
+  readonly space: string;
+  readonly family: Family;
+  readonly value: bigint;
+  /** The Kube-OVN IPPool or SpiderIPPool it was drawn from, '' for the subnet's own free space. */
+  readonly pool: string;
+}
+
+/**
+ * What one owner interface holds (ENG-4: the key is the idempotency key, e.g. a reservation `vm1.default`
+ * or a pod interface). Held at most one address per family, and at most one MAC shared by both (ENG-6).
+ */
+export interface Lease {
+  readonly key: string;
+  /** Kube-OVN subnet name, or '' when the addresses come from SpiderIPPools outside any subnet. */
+  subnet: string;
+  addresses: LeaseAddress[];
+  /** 48-bit MAC, or undefined for none. */
+  mac: number | undefined;
+}
+
+/** A lease in plain, serialisable form (for the store and for save/load). */
+export interface LeaseRecord {
+  key: string;
+  subnet: string;
+  addresses: { space: string; address: string; pool?: string | undefined }[];
+  mac?: string | undefined;
+}
+
+export function leaseAddress(lease: Lease, family: Family): LeaseAddress | undefined {
+  return lease.addresses.find((a) => a.family === family);
+}
+
+export function cloneLease(lease: Lease): Lease {
+  return { key: lease.key, subnet: lease.subnet, addresses: [...lease.addresses], mac: lease.mac };
+}
+
+export type { Address };
