@@ -1,0 +1,99 @@
+// API benchmark (issue "The daemon"): 32 concurrent HTTP clients creating IP reservations against the SQLite
+// store with fsync durability; `kubectl get ips` over 100,000 objects with paging; restart time with 100,000
+// allocations; SQLite bytes per 100,000 allocations. Progress on stderr; the last stdout line is JSON.
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { removeDir, startDaemon, tempDir } from '../../test/support/daemon.js';
+
+const TOTAL = Number(process.env.BENCH_N ?? 100_000);
+const CLIENTS = 32;
+const MEASURED = Math.min(TOTAL, Number(process.env.BENCH_MEASURED ?? 20_000));
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+const run = promisify(execFile);
+
+function post(agent: Agent, api: string, token: string, body: string): Promise<number> {
+  const url = new URL('/apis/kubeovn.io/v1/ips', api);
+  return new Promise((ok, fail) => {
+    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 201 || res.statusCode === 200 ? ok(res.statusCode) : fail(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+function body(i: number): string {
+  const name = `bench-${i}`;
+  return JSON.stringify({ apiVersion: 'kubeovn.io/v1', kind: 'IP', metadata: { name: `${name}.default` }, spec: { subnet: 'ovn-default', namespace: 'default', podName: name, podType: '' } });
+}
+
+async function createRange(api: string, token: string, from: number, to: number, latencies?: number[]): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  let next = from;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < to) {
+        const i = next++;
+        const t = performance.now();
+        await post(agent, api, token, body(i));
+        latencies?.push(performance.now() - t);
+      }
+    }),
+  );
+  agent.destroy();
+  return (performance.now() - t0) / 1000;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const dataDir = tempDir('ipkeeper-bench-api-');
+try {
+  let daemon = await startDaemon({ dataDir, args: ['--default-subnet', '10.0.0.0/8', '--log-level', 'warn'] });
+  log(`daemon pid ${daemon.pid} at ${daemon.api}`);
+  const latencies: number[] = [];
+  const seconds = await createRange(daemon.api, daemon.token, 0, MEASURED, latencies);
+  const createsPerS = Math.round(MEASURED / seconds);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  log(`${MEASURED} creates by ${CLIENTS} clients: ${createsPerS}/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+  if (TOTAL > MEASURED) {
+    const s = await createRange(daemon.api, daemon.token, MEASURED, TOTAL);
+    log(`filled to ${TOTAL} objects (${Math.round((TOTAL - MEASURED) / s)}/s)`);
+  }
+  let t = performance.now();
+  const listed = await run('kubectl', ['--kubeconfig', daemon.kubeconfig, 'get', 'ips', '--chunk-size=500', '--no-headers'], { maxBuffer: 1 << 30 });
+  const listSeconds = (performance.now() - t) / 1000;
+  const rows = listed.stdout.trim().split('\n').length;
+  log(`kubectl get ips: ${rows} rows in ${listSeconds.toFixed(2)} s`);
+  await daemon.stop();
+  const db = join(dataDir, 'ipkeeper.db');
+  const bytes = statSync(db).size + (statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+  t = performance.now();
+  daemon = await startDaemon({ dataDir, args: ['--default-subnet', '10.0.0.0/8', '--log-level', 'warn'], timeoutMs: 120_000 });
+  const restartSeconds = (performance.now() - t) / 1000;
+  log(`restart with ${TOTAL} allocations: ready in ${restartSeconds.toFixed(2)} s; store ${bytes} bytes`);
+  await daemon.stop();
+  console.log(
+    JSON.stringify({
+      objects: TOTAL,
+      clients: CLIENTS,
+      creates_per_s: createsPerS,
+      create_p50_ms: Math.round(p50 * 10) / 10,
+      create_p99_ms: Math.round(p99 * 10) / 10,
+      list_100k_s: Math.round(listSeconds * 100) / 100,
+      list_rows: rows,
+      restart_100k_s: Math.round(restartSeconds * 100) / 100,
+      sqlite_bytes_per_100k: Math.round((bytes / TOTAL) * 100_000),
+    }),
+  );
+} finally {
+  removeDir(dataDir);
+}

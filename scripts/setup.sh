@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what ipkeeper needs on a fresh Debian machine: node modules (better-sqlite3 builds from source),
+# and for the test suite the real etcd and Debian's CNI plugins. Safe to run again; does only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_apt=()
+if [ "${1:-}" = "--test" ]; then
+  command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+  [ -x /usr/lib/cni/bridge ] || need_apt+=(containernetworking-plugins)
+  command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+  command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ${need_apt[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: missing ${need_apt[*]} (run as root, or: sudo apt-get install -y ${need_apt[*]}); tests that need them are skipped" >&2
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run --silent build

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# `npm start`: sets up what is missing, builds, and runs ipkeeperd on its embedded SQLite store under ./data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec node dist/daemon/main.js "$@"

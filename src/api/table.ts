@@ -1,0 +1,77 @@
+/**
+ * Server-side printing: `meta.k8s.io` Tables with the printer columns of each kind, for lists,
+ * single objects and watch events (`kubectl get`, `get -o wide`, `get -w`).
+ */
+import { cloneJson } from './object-meta.js';
+import type { KindDefinition } from './kinds/types.js';
+import type { JsonObject, JsonValue, KubeObject } from './resource-service.js';
+
+/** `includeObject` query parameter: what each row carries in `object`. */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export function parseIncludeObject(text: string | null): IncludeObject {
+  return text === 'None' || text === 'Object' ? text : 'Metadata';
+}
+
+export interface TableListMeta {
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+function columnDefinitions(def: KindDefinition): JsonObject[] {
+  return [
+    {
+      name: 'Name',
+      type: 'string',
+      format: 'name',
+      description: 'Name must be unique within a namespace. Cannot be updated.',
+      priority: 0,
+    },
+    ...def.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: '',
+      description: c.description,
+      priority: c.priority,
+    })),
+  ];
+}
+
+function rowObject(obj: KubeObject, include: IncludeObject): JsonValue | undefined {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return cloneJson(obj) as unknown as JsonValue;
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: cloneJson(obj.metadata) as unknown as JsonValue,
+  };
+}
+
+/** A Table of `objects`. `withHeaders: false` omits column definitions (later watch events). */
+export function buildTable(
+  def: KindDefinition,
+  objects: KubeObject[],
+  opts: {
+    include: IncludeObject;
+    version: 'v1' | 'v1beta1';
+    listMeta?: TableListMeta;
+    withHeaders?: boolean;
+  },
+): JsonObject {
+  const meta: JsonObject = {};
+  if (opts.listMeta?.resourceVersion) meta['resourceVersion'] = opts.listMeta.resourceVersion;
+  if (opts.listMeta?.continue) meta['continue'] = opts.listMeta.continue;
+  if (opts.listMeta?.remainingItemCount !== undefined)
+    meta['remainingItemCount'] = opts.listMeta.remainingItemCount;
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${opts.version}`,
+    metadata: meta,
+    columnDefinitions: opts.withHeaders === false ? [] : columnDefinitions(def),
+    rows: objects.map((o) => ({
+      cells: [o.metadata.name ?? '', ...def.cells(o)],
+      object: rowObject(o, opts.include),
+    })),
+  };
+}

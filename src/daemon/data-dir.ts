@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { generateSelfSignedCertificate } from '../api/self-signed.js';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Creates the data directory owner-only (SEC-1). */
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** The API bearer token: generated at first start, kept in DIR/token (0600). */
+export function loadOrCreateToken(dataDir: string): string {
+  const path = join(dataDir, 'token');
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    if (token.length >= 32) return token;
+  }
+  const token = randomBytes(32).toString('hex');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return token;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One daemon per data directory: a pid file, refused while its process lives (two daemons on one SQLite file
+ * would each trust their own in-memory index).
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'ipkeeperd.pid');
+  if (existsSync(path)) {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new Error(`another ipkeeperd (pid ${pid}) is using ${dataDir}; stop it or choose another --data-dir`);
+    }
+  }
+  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
+  return () => rmSync(path, { force: true });
+}
+
+/** Prepares the CNI socket path: an owner-only directory and no stale socket file. */
+export function prepareSocket(path: string): void {
+  const dir = dirname(path);
+  // A directory we create is owner-only; an existing one (e.g. /run) is left as it is.
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  rmSync(path, { force: true });
+}
+
+/**
+ * The API's TLS certificate: the operator's (--tls-cert/--tls-key), or a self-signed one made at first start
+ * and kept in DIR/tls.crt and DIR/tls.key (0600). kubectl sends a bearer token only over HTTPS, so the API
+ * is HTTPS even on loopback; the kubeconfig trusts this certificate.
+ */
+export function loadOrCreateTls(dataDir: string, host: string, given?: { certFile: string; keyFile: string }): { cert: string; key: string; ca: string | undefined } {
+  if (given) return { cert: readFileSync(given.certFile, 'utf8'), key: readFileSync(given.keyFile, 'utf8'), ca: undefined };
+  const certPath = join(dataDir, 'tls.crt');
+  const keyPath = join(dataDir, 'tls.key');
+  const hostsPath = join(dataDir, 'tls.hosts');
+  const hosts = [...new Set(['localhost', '127.0.0.1', '::1', host])].filter((h) => h !== '0.0.0.0' && h !== '::');
+  const wanted = hosts.join(',');
+  if (existsSync(certPath) && existsSync(keyPath) && existsSync(hostsPath) && readFileSync(hostsPath, 'utf8').trim() === wanted) {
+    const cert = readFileSync(certPath, 'utf8');
+    return { cert, key: readFileSync(keyPath, 'utf8'), ca: cert };
+  }
+  const made = generateSelfSignedCertificate({ hosts, commonName: 'ipkeeperd' });
+  writeFileSync(keyPath, made.key, { mode: 0o600 });
+  chmodSync(keyPath, 0o600);
+  writeFileSync(certPath, made.cert, { mode: 0o600 });
+  writeFileSync(hostsPath, `${wanted}\n`, { mode: 0o600 });
+  return { cert: made.cert, key: made.key, ca: made.cert };
+}

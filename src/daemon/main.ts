@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// ipkeeperd: the composition root. Only this file picks backends, reads configuration and listens.
+import { chmodSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createApiServer } from '../api/server.js';
+import { writeKubeconfig } from '../api/kubeconfig.js';
+import { checkListenPolicy } from '../api/tls-policy.js';
+import { createCniListener } from '../cni/http-endpoint.js';
+import { IpamService } from '../service/service.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { type Store } from '../store/store.js';
+import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
+import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
+import { createLogger } from './logger.js';
+import { cryptoRandom } from './random.js';
+
+async function openStore(config: DaemonConfig): Promise<Store> {
+  if (config.store === 'etcd') throw new ConfigError('--store etcd is not available in this build yet; use --store sqlite');
+  return SqliteStore.open(join(config.dataDir, 'ipkeeper.db'));
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  let config: DaemonConfig | 'help';
+  try {
+    config = parseArgs(argv, process.env, hostname());
+  } catch (e) {
+    process.stderr.write(`ipkeeperd: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (config === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const log = createLogger(config.logLevel, { component: 'ipkeeperd' });
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    process.stderr.write('ipkeeperd: give both --tls-cert and --tls-key, or neither (a self-signed certificate is made)\n');
+    process.exit(2);
+  }
+  config.dataDir = resolve(config.dataDir);
+  config.socket = resolve(config.socket);
+  ensureDir(config.dataDir);
+  const unlock = lockDataDir(config.dataDir);
+  const store = await openStore(config);
+  const service = await IpamService.open({
+    store,
+    random: cryptoRandom(),
+    defaultSubnet: config.defaultSubnet === null ? null : { name: 'ovn-default', cidrBlock: config.defaultSubnet },
+    nodeName: config.nodeName,
+  });
+  const token = loadOrCreateToken(config.dataDir);
+  const tls = loadOrCreateTls(config.dataDir, config.listenHost, config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined);
+  checkListenPolicy(config.listenHost, tls);
+  const api = createApiServer({ service, token, logger: log.child({ component: 'api' }), tls: { cert: tls.cert, key: tls.key } });
+  const { url } = await api.listen(config.listenHost, config.listenPort);
+
+  prepareSocket(config.socket);
+  const cniLog = log.child({ component: 'cni' });
+  const cni = createServer(createCniListener(service.cniService, { onFailure: (f) => cniLog.warn('cni call failed', { ...f }) }));
+  await new Promise<void>((ok, fail) => cni.once('error', fail).listen(config.socket, () => ok()));
+  chmodSync(config.socket, 0o600);
+
+  const kubeconfig = join(config.dataDir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, { server: url, token, ...(tls.ca ? { caData: tls.ca } : {}) });
+  const stats = service.stats();
+  log.info('started', { api: url, socket: config.socket, store: store.kind, leases: stats.leases, revision: stats.revision });
+  process.stdout.write(`ipkeeperd ready api=${url} socket=${config.socket} kubeconfig=${kubeconfig}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    service.close();
+    await Promise.allSettled([api.close(), new Promise<void>((ok) => cni.close(() => ok()))]);
+    await store.close();
+    unlock();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`ipkeeperd: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,279 @@
+import {
+  type Address,
+  type AllocateRequest,
+  type Engine,
+  type Lease,
+  ErrorCode,
+  IpamError,
+  allocate,
+  formatMac,
+  formatValue,
+  parseAddress,
+  parseMac,
+} from '../core/index.js';
+import { type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
+import { effectOps } from './effect-ops.js';
+import { type KeyedMutex } from './keyed-mutex.js';
+import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
+import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
+import { type Change } from './kinds/kind.js';
+import { metaForCreate } from './object-meta.js';
+import { type ResourceTable } from './resource-service.js';
+import { API_VERSION, FINALIZER, type KubeObject } from './types.js';
+
+/** Annotations ipkeeper writes on IP objects it creates for CNI attachments. */
+export const ANNOTATION_NETWORK = 'ipkeeper.io/network';
+export const ANNOTATION_CONTAINER = 'ipkeeper.io/container-id';
+export const ANNOTATION_IFNAME = 'ipkeeper.io/ifname';
+
+/** The CNI request shapes (structurally src/cni/cni-service.ts; the service does not import the edge). */
+interface Attachment {
+  containerId: string;
+  ifName: string;
+}
+type Owner = { kind: 'pod'; namespace: string; name: string; uid?: string } | { kind: 'container'; containerId: string };
+interface IpamSelection {
+  subnet?: string;
+  ippools: string[];
+  defaultIpv4Pools: string[];
+  defaultIpv6Pools: string[];
+}
+interface AttachmentRequest {
+  network: string;
+  attachment: Attachment;
+  owner: Owner;
+  ipam: IpamSelection;
+}
+interface AddRequest extends AttachmentRequest {
+  netns: string;
+  requested: { ips: { address: string; family: 4 | 6; prefixLength?: number }[]; mac?: string };
+  annotations: Record<string, string>;
+}
+interface CheckRequest extends AttachmentRequest {
+  expectedIps: string[];
+}
+interface GcRequest {
+  network: string;
+  validAttachments: Attachment[];
+}
+export interface CniAllocationResult {
+  ips: { family: 4 | 6; address: string; prefixLength: number; gateway?: string }[];
+  mac?: string;
+  routes: { dst: string; gw?: string }[];
+}
+
+export interface CniOpsDeps {
+  engine: Engine;
+  resources: ResourceTable;
+  locks: KeyedMutex;
+  now: () => Date;
+  /** Name of the default subnet (Kube-OVN `ovn-default`), or undefined for none. */
+  defaultSubnet: () => string | undefined;
+  nodeName: string;
+}
+
+/**
+ * The lease key (and IP object name) of an attachment, as Kube-OVN names ports: `pod.namespace` for the
+ * primary interface, `pod.namespace.ifname` for others; a bare container is `containerID.ifname`. A
+ * reservation for `pod.namespace` is therefore found by the pod's own ADD (IPR-7).
+ */
+export function leaseKeyOf(owner: Owner, ifName: string): string {
+  const safeIf = ifName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (owner.kind === 'pod') return ifName === 'eth0' ? `${owner.name}.${owner.namespace}` : `${owner.name}.${owner.namespace}.${safeIf}`;
+  return `${owner.containerId.toLowerCase().slice(0, 64)}.${safeIf}`;
+}
+
+/** The CNI operations of the service (CNI-2, CNI-3, IPR-7, IPR-8, IPR-10, STA-*, SPP-5, SPP-6, GC-2, GC-4). */
+export class CniOps {
+  constructor(private readonly d: CniOpsDeps) {}
+
+  async add(req: AddRequest): Promise<CniAllocationResult> {
+    const key = leaseKeyOf(req.owner, req.attachment.ifName);
+    return this.d.locks.run(`IP/${key}`, async () => {
+      const existing = this.d.resources.entry('IP', key);
+      const alloc = this.allocationRequest(key, req, existing?.object);
+      const outcome = allocate(this.d.engine, alloc);
+      const object = this.ipObject(key, req, existing?.object, outcome.lease!);
+      const unchanged = outcome.effects.length === 0 && existing && JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
+      if (!unchanged) {
+        const change: Change = { object, ops: effectOps(outcome, 'pod'), undo: () => this.d.engine.revert(outcome), touched: touchedBy(this.d.engine, outcome.lease) };
+        await this.d.resources.commit('IP', key, existing, change, false, existing ? 'MODIFIED' : 'ADDED');
+      }
+      return this.result(outcome.lease!);
+    });
+  }
+
+  async del(req: AttachmentRequest): Promise<void> {
+    const key = leaseKeyOf(req.owner, req.attachment.ifName);
+    await this.d.locks.run(`IP/${key}`, async () => {
+      const entry = this.d.resources.entry('IP', key);
+      if (!entry) {
+        // No object: release a stray lease if there is one (DEL of nothing succeeds).
+        const outcome = this.d.engine.release(key);
+        if (outcome.effects.length > 0) await this.d.resources.commitOps(effectOps(outcome, 'cni-del'), () => this.d.engine.revert(outcome), { kind: 'IP', name: key });
+        return;
+      }
+      const obj = entry.object;
+      // A DEL for an older sandbox must not release the address of the pod's current one.
+      const holder = obj.metadata.annotations?.[ANNOTATION_CONTAINER];
+      if (holder && holder !== req.attachment.containerId) return;
+      if (obj.metadata.labels?.[LABEL_RESERVED] === 'true') {
+        // IPR-8: a reservation outlives its pod; only the attachment fields are cleared.
+        const spec = { ...(obj.spec ?? {}), containerID: '' };
+        const annotations = { ...(obj.metadata.annotations ?? {}) };
+        delete annotations[ANNOTATION_CONTAINER];
+        await this.d.resources.commit('IP', key, entry, { object: { ...obj, spec, metadata: { ...obj.metadata, annotations } }, ops: [], undo: () => undefined, touched: [] }, false, 'MODIFIED');
+        return;
+      }
+      const outcome = this.d.engine.release(key);
+      const change: Change = { object: undefined, ops: effectOps(outcome, 'cni-del'), undo: () => this.d.engine.revert(outcome), touched: touchedBy(this.d.engine, outcome.before) };
+      await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
+    });
+  }
+
+  async check(req: CheckRequest): Promise<void> {
+    const key = leaseKeyOf(req.owner, req.attachment.ifName);
+    const lease = this.d.engine.getLease(key);
+    if (!lease || lease.addresses.length === 0) {
+      throw Object.assign(new Error(`attachment ${req.attachment.containerId}/${req.attachment.ifName} holds no address (lease ${key} is missing)`), { code: 'AllocationMissing' });
+    }
+    const held = new Set(lease.addresses.map((a) => formatValue(a.family, a.value)));
+    for (const ip of req.expectedIps) {
+      if (!held.has(ip)) {
+        throw Object.assign(new Error(`attachment ${req.attachment.containerId}/${req.attachment.ifName} holds ${[...held].join(', ')}, not ${ip}`), { code: 'AllocationMismatch' });
+      }
+    }
+  }
+
+  /** GC-4: releases this network's non-reserved attachments that the runtime no longer lists. */
+  async gc(req: GcRequest): Promise<{ released: number }> {
+    const valid = new Set(req.validAttachments.map((a) => `${a.containerId}\u0000${a.ifName}`));
+    let released = 0;
+    for (const obj of this.d.resources.rawList('IP')) {
+      const ann = obj.metadata.annotations ?? {};
+      if (ann[ANNOTATION_NETWORK] !== req.network || obj.metadata.labels?.[LABEL_RESERVED] === 'true') continue;
+      const id = `${ann[ANNOTATION_CONTAINER] ?? ''}\u0000${ann[ANNOTATION_IFNAME] ?? ''}`;
+      if (valid.has(id)) continue;
+      const key = obj.metadata.name!;
+      await this.d.locks.run(`IP/${key}`, async () => {
+        const entry = this.d.resources.entry('IP', key);
+        if (!entry) return;
+        const outcome = this.d.engine.release(key);
+        const change: Change = { object: undefined, ops: effectOps(outcome, 'gc'), undo: () => this.d.engine.revert(outcome), touched: touchedBy(this.d.engine, outcome.before) };
+        await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
+        released++;
+      });
+    }
+    return { released };
+  }
+
+  async status(req: { network: string; ipam: IpamSelection }): Promise<void> {
+    const subnet = req.ipam.subnet ?? this.d.defaultSubnet();
+    if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) return;
+    if (!subnet || !this.d.engine.subnets.has(subnet)) {
+      throw new IpamError(ErrorCode.NoSubnet, subnet ? `subnet ${subnet} does not exist` : 'no subnet configured and no default subnet');
+    }
+  }
+
+  // ------------------------------------------------------------------ request resolution
+
+  private allocationRequest(key: string, req: AddRequest, existing: KubeObject | undefined): AllocateRequest {
+    const parsed = parsePodRequest(req.annotations ?? {});
+    if (parsed.errors.length > 0) throw parsed.errors[0]!;
+    const pod: PodRequest = parsed.request;
+    const addresses = this.statics(req, pod);
+    const mac = pod.macAddress ?? (req.requested.mac ? parseMac(req.requested.mac) : undefined);
+    // A reservation (or an earlier allocation) decides the subnet: the pod gets what was kept for it (IPR-7).
+    if (existing) {
+      const subnet = String(existing.spec?.subnet ?? '');
+      if (subnet) return { key, subnet, addresses, mac };
+    }
+    const spider = this.spiderChoice(req, pod);
+    if (spider) return { key, spiderPools: spider, addresses, mac };
+    const ipPool = pod.ipPool;
+    let subnet = pod.logicalSwitch ?? req.ipam.subnet;
+    if (ipPool?.kind === 'pool') return { key, subnet, ippool: ipPool.name, addresses, mac };
+    const cniPool = req.ipam.ippools[0];
+    if (!ipPool && cniPool) return { key, subnet, ippool: cniPool, addresses, mac };
+    subnet ??= this.namespaceSubnet(req.owner) ?? this.d.defaultSubnet();
+    if (!subnet) throw new IpamError(ErrorCode.NoSubnet, 'no subnet: set "subnet" in the ipam config, annotate the pod with ovn.kubernetes.io/logical_switch, or create a default subnet');
+    const entries = ipPool?.kind === 'list' ? ipPool.entries.map((e) => ({ v4: e.v4, v6: e.v6 })) : undefined;
+    return { key, subnet, addresses, mac, entries };
+  }
+
+  /** Static addresses: the ip_address annotation wins over runtimeConfig/args (CNI-3, STA-1). */
+  private statics(req: AddRequest, pod: PodRequest): Address[] {
+    if (pod.ipAddress) return [pod.ipAddress.v4, pod.ipAddress.v6].filter((a): a is Address => a !== undefined);
+    return req.requested.ips.map((ip) => parseAddress(ip.address));
+  }
+
+  /** SPP-6 pool choice: pod annotation, then the CNI config's defaults, then every `default: true` pool. */
+  private spiderChoice(req: AddRequest, pod: PodRequest): { ipv4: string[]; ipv6: string[] } | undefined {
+    const existing = [...this.d.engine.spiderPools.keys()];
+    const expand = (names: readonly string[]): string[] => expandPoolNames(names, existing);
+    if (pod.spiderPools) return { ipv4: expand(pod.spiderPools.ipv4), ipv6: expand(pod.spiderPools.ipv6) };
+    if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) {
+      return { ipv4: expand(req.ipam.defaultIpv4Pools), ipv6: expand(req.ipam.defaultIpv6Pools) };
+    }
+    if (req.ipam.subnet || pod.logicalSwitch || pod.ipPool || req.ipam.ippools.length > 0 || this.d.defaultSubnet()) return undefined;
+    const defaults = [...this.d.engine.spiderPools.values()].filter((p) => p.isDefault).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (defaults.length === 0) return undefined;
+    return { ipv4: defaults.filter((p) => p.family === 4).map((p) => p.name), ipv6: defaults.filter((p) => p.family === 6).map((p) => p.name) };
+  }
+
+  /** SUB-8: the first subnet bound to the pod's namespace. */
+  private namespaceSubnet(owner: Owner): string | undefined {
+    if (owner.kind !== 'pod') return undefined;
+    for (const s of this.d.engine.subnets.values()) if (s.namespaces.includes(owner.namespace)) return s.name;
+    return undefined;
+  }
+
+  private ipObject(key: string, req: AddRequest, existing: KubeObject | undefined, lease: Lease): KubeObject {
+    const pod = req.owner.kind === 'pod' ? req.owner : undefined;
+    const base: KubeObject = existing ?? {
+      apiVersion: API_VERSION.IP,
+      kind: 'IP',
+      metadata: {
+        ...metaForCreate('IP', { apiVersion: API_VERSION.IP, kind: 'IP', metadata: { name: key } }, this.d.now()),
+        labels: { [LABEL_RESERVED]: 'false' },
+        finalizers: [FINALIZER.IP!],
+      },
+      spec: {},
+    };
+    const annotations: Record<string, string> = {
+      ...(base.metadata.annotations ?? {}),
+      [ANNOTATION_NETWORK]: req.network,
+      [ANNOTATION_CONTAINER]: req.attachment.containerId,
+      [ANNOTATION_IFNAME]: req.attachment.ifName,
+    };
+    if (pod?.uid) annotations[ANNOTATION_POD_UID] = pod.uid;
+    const spec = {
+      ...(base.spec ?? {}),
+      podName: pod?.name ?? (base.spec?.podName as string | undefined) ?? req.attachment.containerId,
+      namespace: pod?.namespace ?? (base.spec?.namespace as string | undefined) ?? '',
+      containerID: req.attachment.containerId,
+      nodeName: this.d.nodeName,
+    };
+    const filled = fillAllocation({ ...base, spec, metadata: { ...base.metadata, annotations } }, lease);
+    const labels = { ...(filled.metadata.labels ?? {}), 'ovn.kubernetes.io/subnet': lease.subnet, 'ovn.kubernetes.io/node-name': this.d.nodeName };
+    return { ...filled, metadata: { ...filled.metadata, labels } };
+  }
+
+  private result(lease: Lease): CniAllocationResult {
+    const ips = lease.addresses.map((a) => {
+      const subnet = this.d.engine.subnetOfSpace(a.space);
+      const fam = subnet?.families.find((f) => f.space === a.space);
+      const spider = this.d.engine.spiderPools.get(a.pool);
+      const prefixLength = Number(a.space.split('/')[1]);
+      const gatewayValue = fam?.gateway ?? spider?.gateway;
+      return {
+        family: a.family,
+        address: formatValue(a.family, a.value),
+        prefixLength,
+        ...(gatewayValue !== undefined ? { gateway: formatValue(a.family, gatewayValue) } : {}),
+      };
+    });
+    return { ips, ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}), routes: [] };
+  }
+}
+

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { ServiceError } from './errors.js';
+import { type KubeObject, type ObjectMeta } from './types.js';
+
+/** RFC 3339 in UTC with seconds precision, as Kubernetes writes timestamps. */
+export function timestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A DNS-1123 subdomain, as Kubernetes requires of object names. */
+export function checkName(kind: string, name: unknown): string {
+  if (typeof name !== 'string' || name === '') {
+    throw new ServiceError('Invalid', `metadata.name is required for a ${kind}`, { kind, field: 'metadata.name' });
+  }
+  if (name.length > 253 || !NAME_RE.test(name)) {
+    throw new ServiceError('Invalid', `metadata.name "${name}" must be a lower-case DNS-1123 subdomain: letters, digits, '-' and '.', starting and ending with a letter or digit`, {
+      kind,
+      name,
+      field: 'metadata.name',
+    });
+  }
+  return name;
+}
+
+/** Metadata of a new object: name (or generated), uid, creation time, generation 1; client values for those are ignored. */
+export function metaForCreate(kind: string, obj: KubeObject, now: Date): ObjectMeta {
+  const meta = { ...(obj.metadata ?? {}) };
+  if (!meta.name && typeof meta.generateName === 'string' && meta.generateName !== '') {
+    meta.name = meta.generateName + randomUUID().slice(0, 5);
+  }
+  checkName(kind, meta.name);
+  delete meta.resourceVersion;
+  delete meta.deletionTimestamp;
+  delete meta.namespace;
+  meta.uid = randomUUID();
+  meta.creationTimestamp = timestamp(now);
+  meta.generation = 1;
+  return meta;
+}
+
+/**
+ * Metadata of a replacement: system fields come from the stored object whatever the client sent;
+ * generation moves on when the spec changed.
+ */
+export function metaForUpdate(old: KubeObject, obj: KubeObject, specChanged: boolean): ObjectMeta {
+  const meta: ObjectMeta = { ...(obj.metadata ?? {}) };
+  meta.name = old.metadata.name!;
+  meta.uid = old.metadata.uid!;
+  meta.creationTimestamp = old.metadata.creationTimestamp!;
+  meta.generation = (old.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+  if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+  else delete meta.deletionTimestamp;
+  delete meta.namespace;
+  return meta;
+}
+
+/** The object as stored: no resourceVersion (the store's revision is), no status (derived on read). */
+export function forStorage(obj: KubeObject): Record<string, unknown> {
+  const { status: _status, ...rest } = obj;
+  const metadata = { ...rest.metadata };
+  delete metadata.resourceVersion;
+  return { ...rest, metadata };
+}

@@ -1,0 +1,241 @@
+import { type Engine, IpamError } from '../core/index.js';
+import { type Store, type StoreOp, StoreError } from '../store/store.js';
+import { ServiceError } from './errors.js';
+import { type KeyedMutex } from './keyed-mutex.js';
+import { type Change, type KindContext, type KindHandler, type ObjectRef } from './kinds/kind.js';
+import { forStorage, metaForCreate, metaForUpdate } from './object-meta.js';
+import {
+  API_VERSION,
+  type DeleteOptions,
+  FINALIZER,
+  type KindName,
+  type KubeObject,
+  type WatchEvent,
+  type WriteOptions,
+} from './types.js';
+import { type WatchHub } from './watch-hub.js';
+
+/** What the resource side shares with the CNI side of the service. */
+export interface ResourceDeps {
+  engine: Engine;
+  store: Store;
+  hub: WatchHub;
+  locks: KeyedMutex;
+  handlers: Record<KindName, KindHandler>;
+  now: () => Date;
+}
+
+export interface Entry {
+  object: KubeObject;
+  /** Revision the store holds for the object (its compare-and-swap version). */
+  storedRevision: number;
+  /** Newest revision at which its derived status changed (>= storedRevision); the served resourceVersion. */
+  revision: number;
+}
+
+/**
+ * Objects of the five kinds: an in-memory table that mirrors the store, every write validated by the kind's
+ * handler against the engine, committed to the store in one batch with the engine's effects, and announced
+ * to watchers. A failed commit undoes the engine change, so memory never runs ahead of the store.
+ */
+export class ResourceTable {
+  private readonly tables = new Map<KindName, Map<string, Entry>>();
+  readonly ctx: KindContext;
+
+  constructor(private readonly deps: ResourceDeps) {
+    this.ctx = {
+      engine: deps.engine,
+      objects: {
+        get: (kind, name) => this.table(kind).get(name)?.object,
+        list: (kind) => [...this.table(kind).values()].map((e) => e.object),
+      },
+    };
+  }
+
+  private table(kind: KindName): Map<string, Entry> {
+    let t = this.tables.get(kind);
+    if (!t) this.tables.set(kind, (t = new Map()));
+    return t;
+  }
+
+  /** Installs a stored object at start-up (no checks, no events). */
+  install(kind: KindName, object: KubeObject, revision: number): void {
+    object.metadata.resourceVersion = String(revision);
+    this.table(kind).set(object.metadata.name!, { object, storedRevision: revision, revision });
+  }
+
+  entry(kind: KindName, name: string): Entry | undefined {
+    return this.table(kind).get(name);
+  }
+
+  raw(kind: KindName, name: string): KubeObject | undefined {
+    return this.table(kind).get(name)?.object;
+  }
+
+  rawList(kind: KindName): KubeObject[] {
+    return [...this.table(kind).values()].map((e) => e.object);
+  }
+
+  private serve(kind: KindName, entry: Entry): KubeObject {
+    const served = this.deps.handlers[kind].decorate(entry.object, this.ctx);
+    return { ...served, metadata: { ...served.metadata, resourceVersion: String(entry.revision) } };
+  }
+
+  get(kind: KindName, name: string): KubeObject | undefined {
+    const entry = this.table(kind).get(name);
+    return entry && this.serve(kind, entry);
+  }
+
+  list(kind: KindName): { items: KubeObject[]; resourceVersion: string } {
+    const items = [...this.table(kind).values()]
+      .sort((a, b) => (a.object.metadata.name! < b.object.metadata.name! ? -1 : 1))
+      .map((e) => this.serve(kind, e));
+    return { items, resourceVersion: String(this.currentRevision) };
+  }
+
+  watch(kind: KindName, from: string | undefined, onEvent: (e: WatchEvent) => void): () => void {
+    return this.deps.hub.watch(kind, from, () => this.list(kind).items, onEvent);
+  }
+
+  /** Newest revision known (store commits and status changes). */
+  currentRevision = 0;
+
+  async create(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const metadata = metaForCreate(kind, obj, this.deps.now());
+    const draft: KubeObject = { ...obj, apiVersion: API_VERSION[kind], kind, metadata };
+    delete draft.status;
+    return this.deps.locks.run(`${kind}/${metadata.name}`, async () => {
+      if (this.table(kind).has(metadata.name!)) {
+        throw new ServiceError('AlreadyExists', `${kind} "${metadata.name}" already exists`, { kind, name: metadata.name! });
+      }
+      const change = this.deps.handlers[kind].create(draft, this.ctx);
+      return this.commit(kind, metadata.name!, undefined, change, opts.dryRun, 'ADDED');
+    });
+  }
+
+  async update(kind: KindName, obj: KubeObject, opts: WriteOptions, subresource?: 'status'): Promise<KubeObject> {
+    const name = obj.metadata?.name;
+    if (!name) throw new ServiceError('Invalid', 'metadata.name is required', { kind, field: 'metadata.name' });
+    return this.deps.locks.run(`${kind}/${name}`, async () => {
+      const entry = this.table(kind).get(name);
+      if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
+      const rv = obj.metadata.resourceVersion;
+      if (rv !== undefined && rv !== '' && rv !== String(entry.revision) && rv !== String(entry.storedRevision)) {
+        throw new ServiceError('Conflict', `the object has been modified; please apply your changes to the latest version and try again`, { kind, name });
+      }
+      const old = entry.object;
+      // Status is derived from the engine; a status write changes nothing but is answered with the object.
+      if (subresource === 'status') return this.serve(kind, entry);
+      const specChanged = JSON.stringify(old.spec ?? {}) !== JSON.stringify(obj.spec ?? {});
+      const draft: KubeObject = { ...obj, apiVersion: API_VERSION[kind], kind, metadata: metaForUpdate(old, obj, specChanged) };
+      delete draft.status;
+      const finalizers = draft.metadata.finalizers ?? [];
+      if (old.metadata.deletionTimestamp && finalizers.length === 0) {
+        // The last finalizer of a terminating object was removed: it goes now.
+        return this.commit(kind, name, entry, { object: undefined, ops: [], undo: () => undefined, touched: [] }, opts.dryRun, 'DELETED');
+      }
+      const change = old.metadata.deletionTimestamp ? { object: draft, ops: [], undo: () => undefined, touched: [] } : this.deps.handlers[kind].update(old, draft, this.ctx);
+      if (change.object && JSON.stringify(change.object.spec ?? {}) === JSON.stringify(old.spec ?? {})) {
+        change.object.metadata.generation = old.metadata.generation ?? 1;
+      }
+      return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');
+    });
+  }
+
+  async delete(kind: KindName, name: string, opts: DeleteOptions): Promise<KubeObject> {
+    return this.deps.locks.run(`${kind}/${name}`, async () => {
+      const entry = this.table(kind).get(name);
+      if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
+      const pre = opts.preconditions;
+      if ((pre?.uid && pre.uid !== entry.object.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== String(entry.revision) && pre.resourceVersion !== String(entry.storedRevision))) {
+        throw new ServiceError('Conflict', 'the delete precondition (uid or resourceVersion) does not match the object', { kind, name });
+      }
+      const old = entry.object;
+      if (old.metadata.deletionTimestamp) return this.serve(kind, entry);
+      const change = this.deps.handlers[kind].finalize(old, this.ctx);
+      // Our own finalizer is done with; others (a user's) keep the object, terminating, until removed.
+      const ours = FINALIZER[kind];
+      const others = (old.metadata.finalizers ?? []).filter((f) => f !== ours);
+      if (others.length > 0) {
+        change.object = {
+          ...old,
+          metadata: { ...old.metadata, finalizers: others, deletionTimestamp: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+        };
+        return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');
+      }
+      return this.commit(kind, name, entry, change, opts.dryRun, 'DELETED');
+    });
+  }
+
+  /**
+   * Commits one object change with its engine effects (and `extraOps`), or undoes the engine change.
+   * Returns the object as served (for a removal, its last state).
+   */
+  async commit(kind: KindName, name: string, entry: Entry | undefined, change: Change, dryRun: boolean, type: WatchEvent['type'], extraOps: StoreOp[] = []): Promise<KubeObject> {
+    const next = change.object;
+    if (dryRun) {
+      const shown = next ?? entry!.object;
+      const served = this.deps.handlers[kind].decorate(shown, this.ctx);
+      change.undo();
+      return { ...served, metadata: { ...served.metadata, resourceVersion: entry ? String(entry.revision) : '' } };
+    }
+    const expectRevision = entry?.storedRevision ?? 0;
+    const ops: StoreOp[] = [
+      next ? { op: 'putObject', kind, name, body: forStorage(next), expectRevision } : { op: 'deleteObject', kind, name, expectRevision },
+      ...change.ops,
+      ...extraOps,
+    ];
+    const revision = await this.commitOps(ops, change.undo, { kind, name });
+    const table = this.table(kind);
+    let served: KubeObject;
+    if (next) {
+      const e: Entry = { object: next, storedRevision: revision, revision };
+      next.metadata.resourceVersion = String(revision);
+      table.set(name, e);
+      served = this.serve(kind, e);
+    } else {
+      table.delete(name);
+      served = this.serve(kind, { object: entry!.object, storedRevision: revision, revision });
+    }
+    this.deps.hub.emit(kind, revision, { type, object: served });
+    this.touch(change.touched, revision);
+    return served;
+  }
+
+  /** Commits a batch; on any failure undoes the engine change and throws the matching error. */
+  async commitOps(ops: StoreOp[], undo: () => void, subject: { kind: string; name: string }): Promise<number> {
+    let result;
+    try {
+      result = await this.deps.store.commit(ops);
+    } catch (e) {
+      undo();
+      if (e instanceof StoreError) throw new ServiceError('Unavailable', `the store could not commit: ${e.message}; try again`, { cause: e });
+      throw e;
+    }
+    if (!result.ok) {
+      undo();
+      const op = ops[result.index];
+      if (result.reason === 'conflict') {
+        throw new ServiceError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again', subject);
+      }
+      const what = op && 'address' in op ? op.address : op && op.op === 'putLease' ? `MAC ${op.mac}` : 'the address';
+      throw new IpamError('AddressConflict', `${what} is already held by ${result.holder ?? 'another owner'} (the store refused it)`, { holder: result.holder });
+    }
+    if (result.revision > this.currentRevision) this.currentRevision = result.revision;
+    return result.revision;
+  }
+
+  /** Announces a status change of objects whose counters moved. */
+  touch(refs: readonly ObjectRef[], revision: number): void {
+    const seen = new Set<string>();
+    for (const ref of refs) {
+      const id = `${ref.kind}/${ref.name}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const entry = this.table(ref.kind).get(ref.name);
+      if (!entry) continue;
+      entry.revision = Math.max(entry.revision, revision);
+      this.deps.hub.emit(ref.kind, revision, { type: 'MODIFIED', object: this.serve(ref.kind, entry) });
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import { type Engine, type RandomSource, Engine as EngineClass } from '../core/index.js';
+import { type HistoryEntry, type HistoryQuery, type Store } from '../store/store.js';
+import { CniOps } from './cni-ops.js';
+import { ServiceError } from './errors.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { ipHandler } from './kinds/ip.js';
+import { ippoolHandler } from './kinds/ippool.js';
+import { type KindHandler } from './kinds/kind.js';
+import { reservedIpHandler } from './kinds/reserved-ip.js';
+import { spiderPoolHandler } from './kinds/spider-pool.js';
+import { subnetHandler } from './kinds/subnet.js';
+import { ResourceTable } from './resource-service.js';
+import { type DeleteOptions, KIND_NAMES, type KindName, type KubeObject, type WatchEvent, type WriteOptions } from './types.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface DefaultSubnetOptions {
+  name: string;
+  cidrBlock: string;
+}
+
+export interface IpamServiceOptions {
+  store: Store;
+  random: RandomSource;
+  now?: () => Date;
+  /** Created on first start (an empty store); null for none. Default `ovn-default` 10.16.0.0/16. */
+  defaultSubnet?: DefaultSubnetOptions | null;
+  /** Node name written on IP objects of CNI attachments. */
+  nodeName?: string;
+}
+
+const HANDLERS: Record<KindName, KindHandler> = {
+  Subnet: subnetHandler,
+  IP: ipHandler,
+  IPPool: ippoolHandler,
+  SpiderIPPool: spiderPoolHandler,
+  SpiderReservedIP: reservedIpHandler,
+};
+
+/** Start-up order: pools need their subnet. */
+const INSTALL_ORDER: readonly KindName[] = ['Subnet', 'IPPool', 'SpiderIPPool', 'SpiderReservedIP', 'IP'];
+
+/**
+ * The service: the five resources (what the API serves) and the CNI operations, on one engine and one store.
+ * Everything that changes state is committed to the store before it is answered.
+ */
+export class IpamService {
+  readonly engine: Engine;
+  private readonly store: Store;
+  private readonly resources: ResourceTable;
+  private readonly cni: CniOps;
+  private closed = false;
+
+  private constructor(engine: Engine, store: Store, resources: ResourceTable, cni: CniOps) {
+    this.engine = engine;
+    this.store = store;
+    this.resources = resources;
+    this.cni = cni;
+  }
+
+  /** Loads the store into a fresh engine (DUR-1: nothing is rebuilt from anywhere but the store). */
+  static async open(options: IpamServiceOptions): Promise<IpamService> {
+    const now = options.now ?? (() => new Date());
+    const snapshot = await options.store.load();
+    const engine = new EngineClass({ random: options.random });
+    const locks = new KeyedMutex();
+    const hub = new WatchHub(snapshot.revision);
+    const resources = new ResourceTable({ engine, store: options.store, hub, locks, handlers: HANDLERS, now });
+    resources.currentRevision = snapshot.revision;
+    for (const kind of INSTALL_ORDER) {
+      for (const o of snapshot.objects.filter((x) => x.kind === kind)) {
+        const object = o.body as unknown as KubeObject;
+        // A stored object that no longer validates is still served, so an operator can see and fix it.
+        try {
+          if (!object.metadata.deletionTimestamp) HANDLERS[kind].install(object, resources.ctx);
+        } catch {
+          /* reported by the daemon's start-up check */
+        }
+        resources.install(kind, object, o.revision);
+      }
+    }
+    engine.installState(snapshot.leases, snapshot.quarantine);
+    const defaultName = options.defaultSubnet === null ? undefined : (options.defaultSubnet?.name ?? 'ovn-default');
+    const cni = new CniOps({
+      engine,
+      resources,
+      locks,
+      now,
+      nodeName: options.nodeName ?? '',
+      defaultSubnet: () => {
+        for (const s of engine.subnets.values()) if (s.isDefault) return s.name;
+        return defaultName && engine.subnets.has(defaultName) ? defaultName : undefined;
+      },
+    });
+    const service = new IpamService(engine, options.store, resources, cni);
+    if (snapshot.revision === 0 && options.defaultSubnet !== null) {
+      const d = options.defaultSubnet ?? { name: 'ovn-default', cidrBlock: '10.16.0.0/16' };
+      await resources.create(
+        'Subnet',
+        {
+          apiVersion: 'kubeovn.io/v1',
+          kind: 'Subnet',
+          metadata: { name: d.name },
+          spec: { cidrBlock: d.cidrBlock, default: true, provider: 'ovn', vpc: 'ovn-cluster', natOutgoing: true, private: false, gatewayType: 'distributed' },
+        },
+        { dryRun: false },
+      );
+    }
+    return service;
+  }
+
+  private check(): void {
+    if (this.closed) throw new ServiceError('Unavailable', 'ipkeeper is shutting down; try again');
+  }
+
+  // ---------------------------------------------------------------- resources (src/api ResourceService)
+
+  get(kind: KindName, name: string): KubeObject | undefined {
+    return this.resources.get(kind, name);
+  }
+
+  list(kind: KindName): { items: KubeObject[]; resourceVersion: string } {
+    return this.resources.list(kind);
+  }
+
+  create(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    this.check();
+    return this.resources.create(kind, obj, opts);
+  }
+
+  update(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    this.check();
+    return this.resources.update(kind, obj, opts);
+  }
+
+  updateStatus(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    this.check();
+    return this.resources.update(kind, obj, opts, 'status');
+  }
+
+  delete(kind: KindName, name: string, opts: DeleteOptions): Promise<KubeObject> {
+    this.check();
+    return this.resources.delete(kind, name, opts);
+  }
+
+  watch(kind: KindName, fromResourceVersion: string | undefined, onEvent: (e: WatchEvent) => void): () => void {
+    return this.resources.watch(kind, fromResourceVersion, onEvent);
+  }
+
+  // ---------------------------------------------------------------- CNI (src/cni CniService)
+
+  add(req: Parameters<CniOps['add']>[0]): ReturnType<CniOps['add']> {
+    this.check();
+    return this.cni.add(req);
+  }
+
+  del(req: Parameters<CniOps['del']>[0]): Promise<void> {
+    this.check();
+    return this.cni.del(req);
+  }
+
+  check_(req: Parameters<CniOps['check']>[0]): Promise<void> {
+    return this.cni.check(req);
+  }
+
+  gc(req: Parameters<CniOps['gc']>[0]): Promise<{ released: number }> {
+    this.check();
+    return this.cni.gc(req);
+  }
+
+  status(req: Parameters<CniOps['status']>[0]): Promise<void> {
+    this.check();
+    return this.cni.status(req);
+  }
+
+  /** The CNI operations object, for the CNI endpoint (it implements src/cni's CniService). */
+  get cniService(): CniOps {
+    return this.cni;
+  }
+
+  // ---------------------------------------------------------------- operators
+
+  /** Who held an address (or what a key held), newest first (SPEC §12). */
+  history(query: HistoryQuery): Promise<HistoryEntry[]> {
+    return this.store.history(query);
+  }
+
+  /** Counts for /metrics and the start-up line. */
+  stats(): { kinds: Record<KindName, number>; leases: number; revision: number } {
+    const kinds = Object.fromEntries(KIND_NAMES.map((k) => [k, this.resources.rawList(k).length])) as Record<KindName, number>;
+    return { kinds, leases: this.engine.leases.size, revision: this.resources.currentRevision };
+  }
+
+  /** Stops accepting writes (SIGTERM); the daemon then closes the store. */
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,197 @@
+/** Raw HTTP at the edges: authentication (SEC-1), bad input (SEC-2), content types and methods. */
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { checkListenPolicy, isLoopbackHost } from '../../src/api/tls-policy.js';
+import { createApiServer } from '../../src/api/server.js';
+import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import type { MemoryResourceService } from '../support/memory-resource-service.js';
+import { seededService } from './fixtures.js';
+
+const IPS = '/apis/kubeovn.io/v1/ips';
+const json = { 'Content-Type': 'application/json' };
+const validIp = JSON.stringify({
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'IP',
+  metadata: { name: 'raw.default' },
+  spec: { subnet: 'ovn-default', podName: 'raw', namespace: 'default' },
+});
+
+describe('HTTP edges', () => {
+  let h: ApiHarness;
+  let svc: MemoryResourceService;
+  before(async () => {
+    svc = seededService();
+    h = await startApiHarness(svc, { bodyLimit: 64 * 1024 });
+  });
+  after(() => h.close());
+
+  const unchanged = (): void => assert.equal(svc.writes.length, 0, 'no write reached the service');
+
+  test('SEC-1: a missing or wrong bearer token is 401 Status; probes and /version need none', async () => {
+    for (const token of [null, 'wrong', `${'x'}${'y'.repeat(40)}`]) {
+      const r = await h.request(IPS, { token });
+      assert.equal(r.status, 401);
+      assert.equal(r.json()['reason'], 'Unauthorized');
+      assert.equal(r.json()['kind'], 'Status');
+    }
+    const post = await h.request(IPS, { method: 'POST', headers: json, body: validIp, token: 'wrong' });
+    assert.equal(post.status, 401);
+    for (const p of ['/healthz', '/readyz', '/livez', '/version'])
+      assert.equal((await h.request(p, { token: null })).status, 200, p);
+    assert.equal((await h.request(IPS)).status, 200);
+    unchanged();
+  });
+
+  test('SEC-1: the kubeconfig is written with mode 0600 and the token', () => {
+    assert.equal(statSync(h.kubeconfig).mode & 0o777, 0o600);
+  });
+
+  test('SEC-1: listening beyond loopback requires TLS', () => {
+    assert.ok(isLoopbackHost('127.0.0.1') && isLoopbackHost('::1') && isLoopbackHost('localhost'));
+    assert.ok(!isLoopbackHost('0.0.0.0') && !isLoopbackHost('10.0.0.1'));
+    assert.doesNotThrow(() => checkListenPolicy('127.0.0.1', undefined));
+    assert.throws(() => checkListenPolicy('0.0.0.0', undefined), /requires a certificate/);
+    assert.doesNotThrow(() => checkListenPolicy('0.0.0.0', { cert: 'c', key: 'k' }));
+    assert.throws(() => createApiServer({ service: svc }), /token is required/);
+  });
+
+  test('SEC-2: malformed JSON and YAML are 400 naming the problem; nothing changes', async () => {
+    const j = await h.request(IPS, {
+      method: 'POST',
+      headers: json,
+      body: '{"apiVersion": "kubeovn.io/v1", "kind": "IP", "metadata": {',
+    });
+    assert.equal(j.status, 400);
+    assert.match(String(j.json()['message']), /invalid JSON/);
+    const y = await h.request(IPS, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/yaml' },
+      body: 'metadata: [unclosed',
+    });
+    assert.equal(y.status, 400);
+    assert.match(String(y.json()['message']), /invalid YAML/);
+    const notObject = await h.request(IPS, { method: 'POST', headers: json, body: '[1,2]' });
+    assert.equal(notObject.status, 400);
+    const wrongKind = await h.request(IPS, {
+      method: 'POST',
+      headers: json,
+      body: validIp.replace('"IP"', '"Subnet"'),
+    });
+    assert.equal(wrongKind.status, 400);
+    unchanged();
+  });
+
+  test('SEC-2: a body over the limit is 413 Status', async () => {
+    const huge = JSON.stringify({
+      apiVersion: 'kubeovn.io/v1',
+      kind: 'IP',
+      metadata: { name: 'huge.default', annotations: { a: 'x'.repeat(200 * 1024) } },
+      spec: {},
+    });
+    const r = await h.request(IPS, { method: 'POST', headers: json, body: huge });
+    assert.equal(r.status, 413);
+    assert.equal(r.json()['reason'], 'RequestEntityTooLarge');
+    unchanged();
+  });
+
+  test('SEC-2: unknown fields follow fieldValidation (Strict by default, Warn, Ignore)', async () => {
+    const body = validIp.replace('"podName"', '"bogus":1,"podName"');
+    const strict = await h.request(IPS, { method: 'POST', headers: json, body });
+    assert.equal(strict.status, 400);
+    assert.match(String(strict.json()['message']), /unknown field "spec\.bogus"/);
+    unchanged();
+    const warn = await h.request(`${IPS}?fieldValidation=Warn&dryRun=All`, {
+      method: 'POST',
+      headers: json,
+      body,
+    });
+    assert.equal(warn.status, 201);
+    assert.match(String(warn.headers['warning']), /299 - "unknown field \\"spec\.bogus\\""/);
+    const ignore = await h.request(`${IPS}?fieldValidation=Ignore&dryRun=All`, {
+      method: 'POST',
+      headers: json,
+      body,
+    });
+    assert.equal(ignore.status, 201);
+    assert.equal(ignore.headers['warning'], undefined);
+    assert.equal(svc.get('IP', 'raw.default'), undefined, 'dry runs stored nothing');
+  });
+
+  test('API-content-types: 415 for unknown content types, YAML bodies accepted', async () => {
+    const r = await h.request(IPS, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: validIp,
+    });
+    assert.equal(r.status, 415);
+    assert.equal(r.json()['reason'], 'UnsupportedMediaType');
+    const apply = await h.request(`${IPS}/raw.default`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      body: validIp,
+    });
+    assert.equal(apply.status, 415);
+    const yaml = await h.request(IPS, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/yaml' },
+      body: 'apiVersion: kubeovn.io/v1\nkind: IP\nmetadata:\n  name: yaml.default\nspec:\n  subnet: ovn-default\n  v6IpAddress:\n',
+    });
+    assert.equal(yaml.status, 201, yaml.text);
+    assert.equal(
+      svc.get('IP', 'yaml.default')?.spec?.['v6IpAddress'],
+      null,
+      'nullable field kept as null for the service to normalise',
+    );
+  });
+
+  test('API-routes: unknown kind 404, method not allowed 405, no status subresource on IP', async () => {
+    const k = await h.request('/apis/kubeovn.io/v1/vpcs');
+    assert.equal(k.status, 404);
+    assert.equal(k.json()['reason'], 'NotFound');
+    const m = await h.request(IPS, { method: 'PUT', headers: json, body: validIp });
+    assert.equal(m.status, 405);
+    assert.equal(m.headers['allow'], 'GET, POST');
+    assert.equal((await h.request(`${IPS}/x/status`)).status, 404);
+    assert.equal((await h.request('/apis/kubeovn.io/v1/subnets/ovn-default/status')).status, 200);
+  });
+
+  test('API-status-subresource: PUT /status changes status only; PUT on the main resource keeps it', async () => {
+    const cur = (await h.request('/apis/kubeovn.io/v1/subnets/ovn-default')).json() as {
+      metadata: Record<string, unknown>;
+      spec: Record<string, unknown>;
+      status: Record<string, unknown>;
+    };
+    const body = JSON.stringify({
+      ...cur,
+      spec: { ...cur.spec, vpc: 'ignored' },
+      status: { ...cur.status, v6availableIPs: 18446744073709551614n.toString() },
+    }).replace('"v6availableIPs":"18446744073709551614"', '"v6availableIPs":18446744073709551614');
+    const r = await h.request('/apis/kubeovn.io/v1/subnets/ovn-default/status', {
+      method: 'PUT',
+      headers: json,
+      body,
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.text, /"v6availableIPs":18446744073709551614[,}]/, 'exact big number on the wire');
+    const stored = svc.get('Subnet', 'ovn-default');
+    assert.equal(stored?.spec?.['vpc'], 'ovn-cluster');
+    assert.equal(stored?.status?.['v6availableIPs'], 18446744073709551614n);
+  });
+
+  test('API-table: Accept as=Table returns a meta.k8s.io Table with PartialObjectMetadata rows', async () => {
+    const r = await h.request('/apis/kubeovn.io/v1/subnets?limit=500', {
+      headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
+    });
+    const t = r.json() as {
+      kind: string;
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[]; object: { kind: string } }[];
+    };
+    assert.equal(t.kind, 'Table');
+    assert.equal(t.columnDefinitions[0]?.name, 'Name');
+    assert.equal(t.columnDefinitions.find((c) => c.name === 'VLAN')?.priority, 1);
+    assert.deepEqual(t.rows[0]?.cells.slice(0, 2), ['ovn-default', 'ovn']);
+    assert.equal(t.rows[0]?.object.kind, 'PartialObjectMetadata');
+  });
+});

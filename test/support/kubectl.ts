@@ -1,0 +1,97 @@
+/**
+ * Running the real `/usr/bin/kubectl` against a test server: one-shot (`runKubectl`) and in the
+ * background (`startKubectl`, e.g. `get -w`), with a kubeconfig of our own so the user's is never read.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export const KUBECTL = process.env['KUBECTL'] ?? '/usr/bin/kubectl';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface KubectlOptions {
+  kubeconfig: string;
+  /** Written to stdin (for `-f -`). */
+  input?: string;
+  /** Kill after this many ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+function env(kubeconfig: string): NodeJS.ProcessEnv {
+  // A private cache dir: discovery and OpenAPI caches of one test server must not leak into another.
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/tmp',
+    KUBECONFIG: kubeconfig,
+    KUBECACHEDIR: `${kubeconfig}.cache`,
+  };
+}
+
+/** Run kubectl to completion. Never rejects: a failure is a non-zero `code`. */
+export function runKubectl(args: string[], opts: KubectlOptions): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      KUBECTL,
+      ['--kubeconfig', opts.kubeconfig, '--cache-dir', `${opts.kubeconfig}.cache`, ...args],
+      { env: env(opts.kubeconfig) },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A kubectl running in the background; `output()` is what it printed so far. */
+export interface BackgroundKubectl {
+  child: ChildProcess;
+  output(): string;
+  /** Resolve once stdout contains `text` (reject after `timeoutMs`). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** Kill it by its pid and wait for it to exit. */
+  stop(): Promise<void>;
+}
+
+export function startKubectl(args: string[], opts: KubectlOptions): BackgroundKubectl {
+  const child = spawn(
+    KUBECTL,
+    ['--kubeconfig', opts.kubeconfig, '--cache-dir', `${opts.kubeconfig}.cache`, ...args],
+    { env: env(opts.kubeconfig) },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((r) => child.on('close', () => r()));
+  const has = (t: string | RegExp): boolean => (typeof t === 'string' ? out.includes(t) : t.test(out));
+  return {
+    child,
+    output: () => out,
+    waitFor: (text, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now();
+        const poll = (): void => {
+          if (has(text)) return resolve();
+          if (Date.now() - started > timeoutMs)
+            return reject(
+              new Error(`kubectl did not print ${String(text)}; stdout:\n${out}\nstderr:\n${err}`),
+            );
+          setTimeout(poll, 50);
+        };
+        poll();
+      }),
+    stop: async () => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
+      await exited;
+    },
+  };
+}
