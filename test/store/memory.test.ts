@@ -1,0 +1,5 @@
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import { storeContract } from './contract.js';
+
+// The memory store keeps nothing across close/open, so the reopen case reports itself skipped.
+storeContract('store contract: memory', async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
