@@ -53,32 +53,49 @@ export function parseLimit(text: string | null): number {
 }
 
 /**
+ * One page of an already sorted list, for services that keep their items in a sorted array (the test
+ * stand-in does). Binary search for the first name after `after`, then walk until `limit` matches.
+ */
+export function sliceSorted(items: readonly KubeObject[], options: { after?: string; limit?: number; filter?: (o: KubeObject) => boolean } = {}): { items: KubeObject[]; more: boolean; remaining: number } {
+  let lo = 0;
+  let hi = items.length;
+  if (options.after !== undefined) {
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((items[mid]!.metadata.name ?? '') <= options.after) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+  const out: KubeObject[] = [];
+  let i = lo;
+  for (; i < items.length; i++) {
+    const o = items[i]!;
+    if (options.filter && !options.filter(o)) continue;
+    if (out.length === limit) break;
+    out.push(o);
+  }
+  // i is the index of the first matching item not returned, or the end.
+  return { items: out, more: i < items.length, remaining: items.length - i };
+}
+
+/** The continue token and list metadata of a page the service returned. */
+export function pageMeta(resource: string, page: { items: KubeObject[]; more?: boolean; remaining?: number }, rv: string, exactRemaining: boolean): Omit<Page, 'items'> {
+  const last = page.items[page.items.length - 1]?.metadata.name;
+  const more = page.more === true && last !== undefined;
+  return {
+    continueToken: more ? encodeContinue(resource, rv, last) : undefined,
+    remainingItemCount: more && exactRemaining ? page.remaining : undefined,
+    resourceVersion: rv,
+  };
+}
+
+/**
  * One page of `items` (already filtered and sorted by name). `snapshotRv` is the version of the
  * current list, used when this is the first page.
  */
-export function paginate(
-  resource: string,
-  items: KubeObject[],
-  snapshotRv: string,
-  limit: number,
-  continueText: string | null,
-): Page {
-  let rv = snapshotRv;
-  let rest = items;
-  if (continueText) {
-    const token = decodeContinue(resource, continueText);
-    rv = token.rv;
-    rest = items.filter((o) => (o.metadata.name ?? '') > token.after);
-  }
-  if (limit <= 0 || rest.length <= limit) {
-    return { items: rest, continueToken: undefined, remainingItemCount: undefined, resourceVersion: rv };
-  }
-  const pageItems = rest.slice(0, limit);
-  const last = pageItems[pageItems.length - 1]?.metadata.name ?? '';
-  return {
-    items: pageItems,
-    continueToken: encodeContinue(resource, rv, last),
-    remainingItemCount: rest.length - limit,
-    resourceVersion: rv,
-  };
+export function paginate(resource: string, items: KubeObject[], snapshotRv: string, limit: number, continueText: string | null): Page {
+  const token = continueText ? decodeContinue(resource, continueText) : undefined;
+  const page = sliceSorted(items, { ...(token ? { after: token.after } : {}), limit });
+  return { items: page.items, ...pageMeta(resource, page, token?.rv ?? snapshotRv, true) };
 }

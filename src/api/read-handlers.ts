@@ -2,7 +2,7 @@
 import { ApiError } from './errors.js';
 import { apiVersionOf, subjectOf } from './kinds/index.js';
 import { chooseRendering } from './negotiate.js';
-import { paginate, parseLimit } from './paging.js';
+import { decodeContinue, pageMeta, parseLimit } from './paging.js';
 import type { ResourceRequest } from './request-context.js';
 import type { KubeObject } from './resource-service.js';
 import { sendObject } from './respond.js';
@@ -47,9 +47,15 @@ export function handleList(rr: ResourceRequest): void {
   const limit = parseLimit(rr.query.get('limit'));
   // resourceVersion / resourceVersionMatch: the current state is always "not older than" any version
   // a client has seen, so every accepted combination is answered from it.
-  const { items, resourceVersion } = rr.service.list(rr.def.kind);
-  const matching = sortByName(items).filter((o) => byLabel(o) && byField(o));
-  const page = paginate(rr.def.plural, matching, resourceVersion, limit, rr.query.get('continue'));
+  const selectors = Boolean(rr.query.get('labelSelector') || rr.query.get('fieldSelector'));
+  const continueText = rr.query.get('continue');
+  const token = continueText ? decodeContinue(rr.def.plural, continueText) : undefined;
+  const result = rr.service.list(rr.def.kind, {
+    ...(token ? { after: token.after } : {}),
+    ...(limit > 0 ? { limit } : {}),
+    ...(selectors ? { filter: (o: KubeObject) => byLabel(o) && byField(o) } : {}),
+  });
+  const page = { items: result.items, ...pageMeta(rr.def.plural, result, token?.rv ?? result.resourceVersion, !selectors) };
   const listMeta = {
     resourceVersion: page.resourceVersion,
     continue: page.continueToken,

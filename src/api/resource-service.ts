@@ -107,6 +107,22 @@ export interface WatchEvent {
 export interface ListResult {
   items: KubeObject[];
   resourceVersion: string;
+  /** With a `limit`: more matching items follow the last one returned. */
+  more?: boolean;
+  /** With a `limit`: how many items (before filtering) follow the last one returned, when known. */
+  remaining?: number;
+}
+
+/**
+ * Which slice of a list to return. Paging is done by the service so a page costs O(page), not O(all):
+ * items are in name order, `after` is the last name of the previous page.
+ */
+export interface ListOptions {
+  after?: string;
+  /** At most this many items (0 or absent: all). */
+  limit?: number;
+  /** Only items for which this is true (label and field selectors). */
+  filter?: (o: KubeObject) => boolean;
 }
 
 /**
@@ -120,7 +136,7 @@ export interface ResourceService {
   /** The current object, or `undefined` when there is none. */
   get(kind: KindName, name: string): KubeObject | undefined;
   /** The current state, sorted by name, with the resourceVersion of that state. */
-  list(kind: KindName): ListResult;
+  list(kind: KindName, options?: ListOptions): ListResult;
   /**
    * Create. `obj.metadata` may carry `generateName` instead of `name`. The service applies
    * `prepareCreate` (object-meta.ts) and its domain rules; returns the stored (or would-be) object.

@@ -7,6 +7,7 @@ import { bodyTypeOf, chooseRendering, unsupportedMediaType } from './negotiate.j
 import { parseDryRun, parseFieldValidation, type ResourceRequest } from './request-context.js';
 import type { DeleteOptions, JsonValue, KubeObject, WriteOptions } from './resource-service.js';
 import { sendObject } from './respond.js';
+import { toApiError } from './status.js';
 import { buildTable, parseIncludeObject } from './table.js';
 
 /** Write options from the query string. */
@@ -55,7 +56,13 @@ export async function handleCreate(rr: ResourceRequest): Promise<void> {
       },
     ]);
   }
-  const created = await rr.service.create(rr.def.kind, decoded.object, opts);
+  let created: KubeObject;
+  try {
+    created = await rr.service.create(rr.def.kind, decoded.object, opts);
+  } catch (e) {
+    // The collection URL names no object: errors must name the one in the body (`The IP "x" is invalid`).
+    throw toApiError(e, subjectOf(rr.def, decoded.object.metadata.name ?? ''));
+  }
   sendWritten(rr, 201, created);
 }
 

@@ -5,10 +5,23 @@ import { type AllocateRequest, allocate } from './allocate.js';
 import { type Engine } from './engine.js';
 import { ErrorCode } from './errors.js';
 import { parseMac, formatMac } from './mac.js';
-import { type RandomSource } from './random.js';
+import { type RandomSource, mulberry32 } from './random.js';
 import { Engine as EngineClass } from './engine.js';
 import { subnetUsage } from './usage.js';
-import { addIPPool, addReservation, addSpiderPool, addSubnet, assertNoEffects, ip, macOf, newEngine, reload, textOf, texts, throwsIpam } from './harness.test.js';
+import {
+  addIPPool,
+  addReservation,
+  addSpiderPool,
+  addSubnet,
+  assertNoEffects,
+  ip,
+  macOf,
+  newEngine,
+  reload,
+  textOf,
+  texts,
+  throwsIpam,
+} from './harness.test.js';
 
 /**
  * The allocator's rules (SPEC §3) on engine level. Scenarios that exist for both families run once per family
@@ -26,7 +39,8 @@ const FAMS: Fam[] = [
 ];
 
 const alloc = (engine: Engine, req: AllocateRequest) => allocate(engine, req).lease;
-const one = (engine: Engine, key: string, subnet = 's'): string | undefined => texts(alloc(engine, { key, subnet }))[0];
+const one = (engine: Engine, key: string, subnet = 's'): string | undefined =>
+  texts(alloc(engine, { key, subnet }))[0];
 
 describe('ENG-1 lowest never-used first, then the quarantine oldest release first', () => {
   for (const f of FAMS) {
@@ -61,7 +75,7 @@ describe('ENG-1 lowest never-used first, then the quarantine oldest release firs
       // Records may arrive in any order: shuffle them.
       snap.quarantine.reverse();
       snap.leases.reverse();
-      const loaded = EngineClass.load(snap, { random: { nextUint32: () => 7 } });
+      const loaded = EngineClass.load(snap, { random: mulberry32(7) });
       assert.equal(one(loaded, 'x'), f.at(4));
       assert.equal(one(loaded, 'y'), f.at(2));
       assert.equal(one(loaded, 'z'), f.at(6));
@@ -108,7 +122,15 @@ describe('ENG-2 what is never handed out dynamically', () => {
         break;
       }
     }
-    assert.deepEqual(got, ['10.0.0.6', '10.0.0.9', '10.0.0.10', '10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14']);
+    assert.deepEqual(got, [
+      '10.0.0.6',
+      '10.0.0.9',
+      '10.0.0.10',
+      '10.0.0.11',
+      '10.0.0.12',
+      '10.0.0.13',
+      '10.0.0.14',
+    ]);
     // Only a request naming the pool draws from it.
     assert.deepEqual(texts(alloc(engine, { key: 'p1', ippool: 'p' })), ['10.0.0.7']);
     assert.deepEqual(texts(alloc(engine, { key: 'p2', ippool: 'p' })), ['10.0.0.8']);
@@ -152,21 +174,31 @@ describe('ENG-3 static requests', () => {
 
   test('ENG-3 a static request may take an excludeIps address', () => {
     const engine = setup();
-    assert.deepEqual(texts(alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.2')] })), ['10.0.0.2']);
+    assert.deepEqual(texts(alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.2')] })), [
+      '10.0.0.2',
+    ]);
   });
 
   test('ENG-3 never the gateway (AddressConflict)', () => {
-    throwsIpam(() => alloc(setup(), { key: 'a', subnet: 's', addresses: [ip('10.0.0.1')] }), { code: ErrorCode.AddressConflict });
+    throwsIpam(() => alloc(setup(), { key: 'a', subnet: 's', addresses: [ip('10.0.0.1')] }), {
+      code: ErrorCode.AddressConflict,
+    });
   });
 
   test('ENG-3 never the network or broadcast address (AddressOutOfRange)', () => {
     const engine = setup();
-    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.0')] }), { code: ErrorCode.AddressOutOfRange });
-    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.15')] }), { code: ErrorCode.AddressOutOfRange });
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.0')] }), {
+      code: ErrorCode.AddressOutOfRange,
+    });
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.15')] }), {
+      code: ErrorCode.AddressOutOfRange,
+    });
   });
 
   test('ENG-3 STA-3 outside the subnet CIDR → AddressOutOfRange', () => {
-    throwsIpam(() => alloc(setup(), { key: 'a', subnet: 's', addresses: [ip('10.0.1.4')] }), { code: ErrorCode.AddressOutOfRange });
+    throwsIpam(() => alloc(setup(), { key: 'a', subnet: 's', addresses: [ip('10.0.1.4')] }), {
+      code: ErrorCode.AddressOutOfRange,
+    });
   });
 
   test('ENG-3 SPR-2 never a reserved address, unless the same key already holds it', () => {
@@ -174,8 +206,14 @@ describe('ENG-3 static requests', () => {
     addSubnet(engine, { name: 's', cidrBlock: '10.0.0.0/28' });
     alloc(engine, { key: 'keeper', subnet: 's', addresses: [ip('10.0.0.5')] });
     addReservation(engine, { name: 'r', ips: ['10.0.0.5-10.0.0.6'] });
-    throwsIpam(() => alloc(engine, { key: 'other', subnet: 's', addresses: [ip('10.0.0.6')] }), { code: ErrorCode.AddressConflict, holder: 'r' });
-    throwsIpam(() => alloc(engine, { key: 'other', subnet: 's', addresses: [ip('10.0.0.5')] }), { code: ErrorCode.AddressConflict, holder: 'keeper' });
+    throwsIpam(() => alloc(engine, { key: 'other', subnet: 's', addresses: [ip('10.0.0.6')] }), {
+      code: ErrorCode.AddressConflict,
+      holder: 'r',
+    });
+    throwsIpam(() => alloc(engine, { key: 'other', subnet: 's', addresses: [ip('10.0.0.5')] }), {
+      code: ErrorCode.AddressConflict,
+      holder: 'keeper',
+    });
     const again = allocate(engine, { key: 'keeper', subnet: 's', addresses: [ip('10.0.0.5')] });
     assert.deepEqual(texts(again.lease), ['10.0.0.5']);
     assertNoEffects(again);
@@ -185,14 +223,19 @@ describe('ENG-3 static requests', () => {
     const engine = setup();
     alloc(engine, { key: 'ns/first', subnet: 's', addresses: [ip('10.0.0.9')] });
     const before = engine.snapshot();
-    throwsIpam(() => alloc(engine, { key: 'ns/second', subnet: 's', addresses: [ip('10.0.0.9')] }), { code: ErrorCode.AddressConflict, holder: 'ns/first' });
+    throwsIpam(() => alloc(engine, { key: 'ns/second', subnet: 's', addresses: [ip('10.0.0.9')] }), {
+      code: ErrorCode.AddressConflict,
+      holder: 'ns/first',
+    });
     assert.deepEqual(engine.snapshot(), before, 'nothing changed');
   });
 
   test('ENG-3 STA-4 a static failure changes nothing and falls back to nothing', () => {
     const engine = setup();
     const before = engine.snapshot();
-    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.1')] }), { code: ErrorCode.AddressConflict });
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.1')] }), {
+      code: ErrorCode.AddressConflict,
+    });
     assert.equal(engine.getLease('a'), undefined);
     assert.deepEqual(engine.snapshot(), before);
   });
@@ -213,15 +256,23 @@ describe('ENG-3 static requests', () => {
 
   test('STA-1 two addresses of one family → InvalidIPFamily; a family the subnet lacks → InvalidIPFamily', () => {
     const engine = setup();
-    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.9'), ip('10.0.0.10')] }), { code: ErrorCode.InvalidIPFamily });
-    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('fd00::9')] }), { code: ErrorCode.InvalidIPFamily });
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('10.0.0.9'), ip('10.0.0.10')] }), {
+      code: ErrorCode.InvalidIPFamily,
+    });
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's', addresses: [ip('fd00::9')] }), {
+      code: ErrorCode.InvalidIPFamily,
+    });
     assert.equal(engine.getLease('a'), undefined);
   });
 
   test('STA-1 both families of a dual subnet statically', () => {
     const engine = newEngine();
     addSubnet(engine, { name: 'd', cidrBlock: '10.16.0.0/24,fd00:10:16::/120' });
-    const lease = alloc(engine, { key: 'a', subnet: 'd', addresses: [ip('fd00:10:16::15'), ip('10.16.0.15')] });
+    const lease = alloc(engine, {
+      key: 'a',
+      subnet: 'd',
+      addresses: [ip('fd00:10:16::15'), ip('10.16.0.15')],
+    });
     assert.deepEqual(texts(lease), ['10.16.0.15', 'fd00:10:16::15']);
   });
 
@@ -236,7 +287,9 @@ describe('ENG-3 static requests', () => {
   test('ENG-3 a static v6 gateway given in non-canonical text is still the gateway', () => {
     const engine = newEngine();
     addSubnet(engine, { name: 's6', cidrBlock: '2001:db8::/64' });
-    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's6', addresses: [ip('2001:0db8:0000::0001')] }), { code: ErrorCode.AddressConflict });
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 's6', addresses: [ip('2001:0db8:0000::0001')] }), {
+      code: ErrorCode.AddressConflict,
+    });
   });
 });
 
@@ -327,7 +380,10 @@ describe('ENG-5 dual stack is atomic', () => {
     addSubnet(engine, { name: 'd', cidrBlock: '10.0.0.0/28,fd00::/120' });
     alloc(engine, { key: 'owner', subnet: 'd', addresses: [ip('10.0.0.9'), ip('fd00::9')] });
     const before = engine.snapshot();
-    throwsIpam(() => alloc(engine, { key: 'x', subnet: 'd', addresses: [ip('10.0.0.10'), ip('fd00::9')] }), { code: ErrorCode.AddressConflict, holder: 'owner' });
+    throwsIpam(() => alloc(engine, { key: 'x', subnet: 'd', addresses: [ip('10.0.0.10'), ip('fd00::9')] }), {
+      code: ErrorCode.AddressConflict,
+      holder: 'owner',
+    });
     assert.deepEqual(engine.snapshot(), before);
   });
 
@@ -336,7 +392,10 @@ describe('ENG-5 dual stack is atomic', () => {
     addSubnet(engine, { name: 'd', cidrBlock: '10.0.0.0/28,fd00::/120' });
     const owner = alloc(engine, { key: 'owner', subnet: 'd' });
     const before = engine.snapshot();
-    throwsIpam(() => alloc(engine, { key: 'x', subnet: 'd', mac: owner!.mac! }), { code: ErrorCode.AddressConflict, holder: 'owner' });
+    throwsIpam(() => alloc(engine, { key: 'x', subnet: 'd', mac: owner!.mac! }), {
+      code: ErrorCode.AddressConflict,
+      holder: 'owner',
+    });
     assert.deepEqual(engine.snapshot(), before);
   });
 
@@ -401,7 +460,10 @@ describe('ENG-6 MAC addresses', () => {
     addSubnet(engine, { name: 'b', cidrBlock: '10.1.0.0/24' });
     const mac = parseMac('02:aa:bb:cc:dd:ee');
     assert.equal(macOf(alloc(engine, { key: 'first', subnet: 'a', mac })), '02:aa:bb:cc:dd:ee');
-    throwsIpam(() => alloc(engine, { key: 'second', subnet: 'b', mac }), { code: ErrorCode.AddressConflict, holder: 'first' });
+    throwsIpam(() => alloc(engine, { key: 'second', subnet: 'b', mac }), {
+      code: ErrorCode.AddressConflict,
+      holder: 'first',
+    });
     assert.equal(engine.getLease('second'), undefined);
   });
 
@@ -477,13 +539,41 @@ describe('ENG-8 every error path has its stable code', () => {
     ['no subnet given', () => allocate(engine, { key: 'k' }), ErrorCode.NoSubnet],
     ['unknown subnet', () => allocate(engine, { key: 'k', subnet: 'nope' }), ErrorCode.NoSubnet],
     ['unknown IPPool', () => allocate(engine, { key: 'k', ippool: 'nope' }), ErrorCode.PoolNotFound],
-    ['IPPool of another subnet', () => allocate(engine, { key: 'k', subnet: 'v6', ippool: 'p' }), ErrorCode.InvalidInput],
-    ['unknown SpiderIPPool', () => allocate(engine, { key: 'k', spiderPools: { ipv4: ['nope'], ipv6: [] } }), ErrorCode.PoolNotFound],
-    ['no SpiderIPPool for either family', () => allocate(engine, { key: 'k', spiderPools: { ipv4: [], ipv6: [] } }), ErrorCode.PoolNotFound],
-    ['static outside the subnet', () => allocate(engine, { key: 'k', subnet: 's', addresses: [ip('10.9.0.1')] }), ErrorCode.AddressOutOfRange],
-    ['static of a missing family', () => allocate(engine, { key: 'k', subnet: 's', addresses: [ip('fd00::1')] }), ErrorCode.InvalidIPFamily],
-    ['family the subnet lacks', () => allocate(engine, { key: 'k', subnet: 's', families: [6] }), ErrorCode.InvalidIPFamily],
-    ['static gateway', () => allocate(engine, { key: 'k', subnet: 's', addresses: [ip('10.0.0.1')] }), ErrorCode.AddressConflict],
+    [
+      'IPPool of another subnet',
+      () => allocate(engine, { key: 'k', subnet: 'v6', ippool: 'p' }),
+      ErrorCode.InvalidInput,
+    ],
+    [
+      'unknown SpiderIPPool',
+      () => allocate(engine, { key: 'k', spiderPools: { ipv4: ['nope'], ipv6: [] } }),
+      ErrorCode.PoolNotFound,
+    ],
+    [
+      'no SpiderIPPool for either family',
+      () => allocate(engine, { key: 'k', spiderPools: { ipv4: [], ipv6: [] } }),
+      ErrorCode.PoolNotFound,
+    ],
+    [
+      'static outside the subnet',
+      () => allocate(engine, { key: 'k', subnet: 's', addresses: [ip('10.9.0.1')] }),
+      ErrorCode.AddressOutOfRange,
+    ],
+    [
+      'static of a missing family',
+      () => allocate(engine, { key: 'k', subnet: 's', addresses: [ip('fd00::1')] }),
+      ErrorCode.InvalidIPFamily,
+    ],
+    [
+      'family the subnet lacks',
+      () => allocate(engine, { key: 'k', subnet: 's', families: [6] }),
+      ErrorCode.InvalidIPFamily,
+    ],
+    [
+      'static gateway',
+      () => allocate(engine, { key: 'k', subnet: 's', addresses: [ip('10.0.0.1')] }),
+      ErrorCode.AddressConflict,
+    ],
     ['subnet exhausted', () => allocate(engine, { key: 'k', subnet: 's' }), ErrorCode.NoAvailableAddress],
   ];
   for (const [name, fn, code] of cases) {
@@ -503,7 +593,9 @@ describe('STA-6 STA-1 ip_pool entries at engine level', () => {
     assert.deepEqual(texts(alloc(engine, { key: 'a', subnet: 's', entries })), ['10.0.0.11']);
     assert.deepEqual(texts(alloc(engine, { key: 'b', subnet: 's', entries })), ['10.0.0.12']);
     assert.deepEqual(texts(alloc(engine, { key: 'c', subnet: 's', entries })), ['10.0.0.13']);
-    throwsIpam(() => alloc(engine, { key: 'd', subnet: 's', entries }), { code: ErrorCode.NoAvailableAddress });
+    throwsIpam(() => alloc(engine, { key: 'd', subnet: 's', entries }), {
+      code: ErrorCode.NoAvailableAddress,
+    });
     engine.release('b');
     assert.deepEqual(texts(alloc(engine, { key: 'd', subnet: 's', entries })), ['10.0.0.12']);
   });
@@ -534,12 +626,15 @@ describe('STA-6 STA-1 ip_pool entries at engine level', () => {
       { v4: ip('10.0.0.12'), v6: ip('fd00::12') },
     ];
     alloc(engine, { key: 'x', subnet: 'd', addresses: [ip('fd00::11')] });
-    assert.deepEqual(texts(alloc(engine, { key: 'a', subnet: 'd', entries: dual })), ['10.0.0.12', 'fd00::12']);
+    assert.deepEqual(texts(alloc(engine, { key: 'a', subnet: 'd', entries: dual })), [
+      '10.0.0.12',
+      'fd00::12',
+    ]);
   });
 });
 
 describe('STA-7 POOL-1 a named Kube-OVN IPPool', () => {
-  test('STA-7 ippool → lowest free address of the pool; the subnet is the pool\'s', () => {
+  test("STA-7 ippool → lowest free address of the pool; the subnet is the pool's", () => {
     const engine = newEngine();
     addSubnet(engine, { name: 's', cidrBlock: '10.0.0.0/24' });
     addIPPool(engine, { name: 'p', subnet: 's', ips: ['10.0.0.100..10.0.0.102', '10.0.0.50'] });

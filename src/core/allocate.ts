@@ -41,8 +41,11 @@ interface Target {
   space: string;
   /** A static address, or undefined for dynamic. */
   value: bigint | undefined;
-  /** Dynamic candidate sources in order: [pool name ('' = subnet's own space), candidate set]. */
-  sources: [string, RangeSet][];
+  /**
+   * Dynamic candidate sources in order: [pool name ('' = subnet's own space), candidate set, address space].
+   * Each source carries its own space: SpiderIPPools tried in turn may belong to different subnets (SPP-6).
+   */
+  sources: [string, RangeSet, string][];
   /** Pool recorded on the lease for a static address. */
   pool: string;
   /** Describes the source for error messages. */
@@ -117,7 +120,7 @@ function subnetTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
     const value = statics.get(f.family);
     const pool = req.ippool ?? '';
     const owning = value === undefined ? pool : poolOfAddress(engine, subnet.name, f.family, value);
-    const source: [string, RangeSet] = pool ? [pool, engine.candidates('ippool', pool, f.family)] : ['', engine.candidates('subnet', subnet.name, f.family)];
+    const source: [string, RangeSet, string] = pool ? [pool, engine.candidates('ippool', pool, f.family), f.space] : ['', engine.candidates('subnet', subnet.name, f.family), f.space];
     return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: pool ? `IPPool ${pool}` : `subnet ${subnet.name}`, spider: false };
   });
 }
@@ -136,7 +139,7 @@ function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
   const targets: Target[] = [];
   for (const [family, names] of lists) {
     if (names.length === 0) continue;
-    const sources: [string, RangeSet][] = [];
+    const sources: [string, RangeSet, string][] = [];
     let space = '';
     for (const name of names) {
       const pool = engine.spiderPools.get(name);
@@ -147,7 +150,7 @@ function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
       }
       if (pool.disabled) continue;
       space ||= pool.space;
-      sources.push([name, engine.candidates('spider', name, family)]);
+      sources.push([name, engine.candidates('spider', name, family), pool.space]);
     }
     const value = statics.get(family);
     let pool = '';
@@ -193,6 +196,7 @@ function chooseEntry(engine: Engine, req: AllocateRequest): ReadonlyMap<Family, 
  * effects (ENG-4). On error nothing changes; a lease held before the request is kept as it was.
  */
 export function allocate(engine: Engine, req: AllocateRequest): Outcome {
+  engine.version++;
   if (typeof req.key !== 'string' || req.key === '') throw new IpamError(ErrorCode.InvalidInput, 'an allocation needs a non-empty owner key');
   const statics = req.entries && req.entries.length > 0 ? chooseEntry(engine, req) : splitByFamily(req.addresses);
   const targets = req.spiderPools ? spiderTargets(engine, req, statics) : subnetTargets(engine, req, statics);
@@ -206,13 +210,14 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
   try {
     for (const t of targets) {
       const current = lease.addresses.find((a) => a.family === t.family);
-      if (current && current.space === t.space && (t.value === undefined || t.value === current.value)) continue;
+      // ENG-4: a dynamic request keeps what the key holds in any of its candidate spaces; a static one its exact address.
+      if (current && (t.value === undefined ? current.space === t.space || t.sources.some((s) => s[2] === current.space) : current.space === t.space && t.value === current.value)) continue;
       if (current) releaseOne(engine, lease, current, effects);
-      const { value, pool, seq } = t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
-      engine.spaces.get(t.space)!.hold(value, lease);
+      const { value, pool, seq, space } = t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
+      engine.spaces.get(space)!.hold(value, lease);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
-      lease.addresses = [...lease.addresses, { space: t.space, family: t.family, value, pool }];
-      effects.push({ type: 'hold', space: t.space, family: t.family, value, key: req.key, fromQuarantineSeq: seq });
+      lease.addresses = [...lease.addresses, { space, family: t.family, value, pool }];
+      effects.push({ type: 'hold', space, family: t.family, value, key: req.key, fromQuarantineSeq: seq });
     }
     if (lease.addresses.length > 1) lease.addresses.sort((a, b) => a.family - b.family);
     lease.subnet = subnetName;
@@ -225,19 +230,26 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
   return outcome;
 }
 
-function takeStatic(engine: Engine, key: string, t: Target, value: bigint): { value: bigint; pool: string; seq: number | undefined } {
-  checkStatic(engine, key, t, value);
-  const seq = engine.spaces.get(t.space)!.quarantine.seqFor(value);
-  return { value, pool: t.pool, seq };
+interface Taken {
+  value: bigint;
+  pool: string;
+  seq: number | undefined;
+  space: string;
 }
 
-function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined): { value: bigint; pool: string; seq: number | undefined } {
-  const space = engine.space(t.space, t.family);
-  for (const [pool, candidates] of t.sources) {
+function takeStatic(engine: Engine, key: string, t: Target, value: bigint): Taken {
+  checkStatic(engine, key, t, value);
+  const seq = engine.space(t.space, t.family).quarantine.seqFor(value);
+  return { value, pool: t.pool, seq, space: t.space };
+}
+
+function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined): Taken {
+  for (const [pool, candidates, id] of t.sources) {
+    const space = engine.space(id, t.family);
     const found = space.pick(candidates, skip);
     if (found) {
       const seq = found.fromQuarantine ? space.quarantine.seqFor(found.value) : undefined;
-      return { value: found.value, pool, seq };
+      return { value: found.value, pool, seq, space: id };
     }
   }
   const message = t.spider

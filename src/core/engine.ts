@@ -54,6 +54,8 @@ export class Engine {
   /** @internal */ readonly leases = new Map<string, Lease>();
   /** @internal */ readonly macs = new Map<number, Lease>();
   /** @internal */ seq = 0;
+  /** Bumped by every change of state, so derived views (usage counters) can be cached per version. */
+  version = 0;
   /** Candidate sets by kind, then name, then family (no string building on the hot path). */
   private readonly candidateCache = { subnet: new Map<string, RangeSet[]>(), ippool: new Map<string, RangeSet[]>(), spider: new Map<string, RangeSet[]>() };
   private spaceOwners: Map<string, SubnetModel> | undefined;
@@ -303,6 +305,7 @@ export class Engine {
   }
 
   private invalidate(): void {
+    this.version++;
     this.candidateCache.subnet.clear();
     this.candidateCache.ippool.clear();
     this.candidateCache.spider.clear();
@@ -397,6 +400,7 @@ export class Engine {
    * effects. Released addresses enter the quarantine (ENG-1); the MAC is freed with the last address.
    */
   release(key: string, options: { families?: readonly Family[] } = {}): Outcome {
+    this.version++;
     const lease = this.leases.get(key);
     if (!lease) return { lease: undefined, before: undefined, effects: [] };
     const before = cloneLease(lease);
@@ -425,6 +429,7 @@ export class Engine {
 
   /** Undoes an outcome whose store commit failed, restoring the exact prior state (quarantine order included). */
   revert(outcome: Outcome): void {
+    this.version++;
     for (const e of [...outcome.effects].reverse()) {
       if (e.type === 'hold') {
         const space = this.spaces.get(e.space)!;
@@ -515,6 +520,7 @@ export class Engine {
 
   /** @internal Installs a recorded lease as is (load, or a change seen from another daemon). */
   installLease(rec: LeaseRecord): Lease {
+    this.version++;
     const lease: Lease = { key: rec.key, subnet: rec.subnet, addresses: [], mac: rec.mac ? parseMac(rec.mac) : undefined };
     for (const a of rec.addresses) {
       const addr: Address = parseAddress(a.address);

@@ -6,31 +6,40 @@
  * Kept as an array sorted by sequence with lazy deletion (a taken entry stays in the array until the head
  * passes it or a compaction runs) plus a map for membership: releasing appends, reuse pops from the head.
  */
+interface Entry {
+  readonly value: bigint;
+  readonly seq: number;
+}
+
 export class Quarantine {
-  private entries: { value: bigint; seq: number }[] = [];
+  private entries: Entry[] = [];
   private head = 0;
-  private readonly seqOf = new Map<bigint, number>();
+  /**
+   * The live entry of each value. An array slot is live only if it is this very object: a value taken out and
+   * put back with the same sequence number (revert) must not revive its stale slot next to the new one.
+   */
+  private readonly live = new Map<bigint, Entry>();
 
   get size(): number {
-    return this.seqOf.size;
+    return this.live.size;
   }
 
   has(value: bigint): boolean {
-    return this.seqOf.has(value);
+    return this.live.has(value);
   }
 
   seqFor(value: bigint): number | undefined {
-    return this.seqOf.get(value);
+    return this.live.get(value)?.seq;
   }
 
   /** Puts a value in at its sequence position (appending when it is the newest, the usual case). */
   add(value: bigint, seq: number): void {
-    const old = this.seqOf.get(value);
-    if (old === seq) return;
-    this.seqOf.set(value, seq);
+    if (this.live.get(value)?.seq === seq) return;
+    const entry: Entry = { value, seq };
+    this.live.set(value, entry);
     const last = this.entries[this.entries.length - 1];
     if (!last || last.seq <= seq) {
-      this.entries.push({ value, seq });
+      this.entries.push(entry);
       return;
     }
     let lo = this.head;
@@ -40,13 +49,13 @@ export class Quarantine {
       if (this.entries[mid]!.seq <= seq) lo = mid + 1;
       else hi = mid;
     }
-    this.entries.splice(lo, 0, { value, seq });
+    this.entries.splice(lo, 0, entry);
   }
 
   /** Takes a value out (it is being handed out again). */
   delete(value: bigint): boolean {
-    if (!this.seqOf.delete(value)) return false;
-    if (this.entries.length > 1024 && this.seqOf.size * 2 < this.entries.length - this.head) this.compact();
+    if (!this.live.delete(value)) return false;
+    if (this.entries.length > 1024 && this.live.size * 2 < this.entries.length - this.head) this.compact();
     return true;
   }
 
@@ -55,23 +64,23 @@ export class Quarantine {
     this.skipStale();
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i]!;
-      if (this.seqOf.get(e.value) === e.seq && accept(e.value)) return e.value;
+      if (this.live.get(e.value) === e && accept(e.value)) return e.value;
     }
     return undefined;
   }
 
   /** Live entries, oldest first. */
-  *[Symbol.iterator](): Generator<{ value: bigint; seq: number }> {
+  *[Symbol.iterator](): Generator<Entry> {
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i]!;
-      if (this.seqOf.get(e.value) === e.seq) yield e;
+      if (this.live.get(e.value) === e) yield e;
     }
   }
 
   private skipStale(): void {
     while (this.head < this.entries.length) {
       const e = this.entries[this.head]!;
-      if (this.seqOf.get(e.value) === e.seq) break;
+      if (this.live.get(e.value) === e) break;
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.entries.length) this.compact();

@@ -53,8 +53,22 @@ function spaceUniverse(spaceId: string, family: Family): RangeSet {
   return RangeSet.of(family, [cidrRange(parseCidr(spaceId))]);
 }
 
+const cache = new WeakMap<Engine, { version: number; entries: Map<string, FamilyUsage[] | undefined> }>();
+
+/** Memoises a usage computation until the engine's state changes (reads between writes are free). */
+function cached(engine: Engine, id: string, compute: () => FamilyUsage[] | undefined): FamilyUsage[] | undefined {
+  let c = cache.get(engine);
+  if (!c || c.version !== engine.version) cache.set(engine, (c = { version: engine.version, entries: new Map() }));
+  if (!c.entries.has(id)) c.entries.set(id, compute());
+  return c.entries.get(id);
+}
+
 /** SUB-7: per-family counters of a subnet, computed from the allocator. Undefined for an unknown subnet. */
 export function subnetUsage(engine: Engine, name: string, options: UsageOptions = {}): FamilyUsage[] | undefined {
+  return cached(engine, `subnet\u0000${name}\u0000${options.ranges === true}`, () => computeSubnetUsage(engine, name, options));
+}
+
+function computeSubnetUsage(engine: Engine, name: string, options: UsageOptions): FamilyUsage[] | undefined {
   const subnet = engine.subnets.get(name);
   if (!subnet) return undefined;
   return subnet.families.map((f) => {
@@ -65,6 +79,10 @@ export function subnetUsage(engine: Engine, name: string, options: UsageOptions 
 
 /** POOL-5: per-family counters of a Kube-OVN IPPool. */
 export function ippoolUsage(engine: Engine, name: string, options: UsageOptions = {}): FamilyUsage[] | undefined {
+  return cached(engine, `ippool\u0000${name}\u0000${options.ranges === true}`, () => computeIPPoolUsage(engine, name, options));
+}
+
+function computeIPPoolUsage(engine: Engine, name: string, options: UsageOptions): FamilyUsage[] | undefined {
   const pool = engine.ippools.get(name);
   const subnet = pool && engine.subnets.get(pool.subnet);
   if (!pool || !subnet) return undefined;

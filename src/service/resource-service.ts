@@ -15,6 +15,13 @@ import {
 } from './types.js';
 import { type WatchHub } from './watch-hub.js';
 
+/** Which slice of a list to return (src/api ListOptions, structurally). */
+export interface ListOptions {
+  after?: string;
+  limit?: number;
+  filter?: (o: KubeObject) => boolean;
+}
+
 /** What the resource side shares with the CNI side of the service. */
 export interface ResourceDeps {
   engine: Engine;
@@ -40,6 +47,8 @@ export interface Entry {
  */
 export class ResourceTable {
   private readonly tables = new Map<KindName, Map<string, Entry>>();
+  /** Names per kind in order, rebuilt lazily after creates and deletes (a page is then O(page)). */
+  private readonly sorted = new Map<KindName, string[]>();
   readonly ctx: KindContext;
 
   constructor(private readonly deps: ResourceDeps) {
@@ -62,6 +71,7 @@ export class ResourceTable {
   install(kind: KindName, object: KubeObject, revision: number): void {
     object.metadata.resourceVersion = String(revision);
     this.table(kind).set(object.metadata.name!, { object, storedRevision: revision, revision });
+    this.sorted.delete(kind);
   }
 
   entry(kind: KindName, name: string): Entry | undefined {
@@ -86,11 +96,33 @@ export class ResourceTable {
     return entry && this.serve(kind, entry);
   }
 
-  list(kind: KindName): { items: KubeObject[]; resourceVersion: string } {
-    const items = [...this.table(kind).values()]
-      .sort((a, b) => (a.object.metadata.name! < b.object.metadata.name! ? -1 : 1))
-      .map((e) => this.serve(kind, e));
-    return { items, resourceVersion: String(this.currentRevision) };
+  /**
+   * Objects in name order, optionally one page of them: those after `after`, matching `filter`, at most
+   * `limit` (the API's continue tokens carry the last name served).
+   */
+  list(kind: KindName, options: ListOptions = {}): { items: KubeObject[]; resourceVersion: string; more: boolean; remaining: number } {
+    const table = this.table(kind);
+    let names = this.sorted.get(kind);
+    if (!names) this.sorted.set(kind, (names = [...table.keys()].sort()));
+    let i = 0;
+    if (options.after !== undefined) {
+      let hi = names.length;
+      while (i < hi) {
+        const mid = (i + hi) >> 1;
+        if (names[mid]! <= options.after) i = mid + 1;
+        else hi = mid;
+      }
+    }
+    const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const items: KubeObject[] = [];
+    for (; i < names.length; i++) {
+      const entry = table.get(names[i]!)!;
+      const served = this.serve(kind, entry);
+      if (options.filter && !options.filter(served)) continue;
+      if (items.length === limit) break;
+      items.push(served);
+    }
+    return { items, resourceVersion: String(this.currentRevision), more: i < names.length, remaining: names.length - i };
   }
 
   watch(kind: KindName, from: string | undefined, onEvent: (e: WatchEvent) => void): () => void {
@@ -191,10 +223,12 @@ export class ResourceTable {
     if (next) {
       const e: Entry = { object: next, storedRevision: revision, revision };
       next.metadata.resourceVersion = String(revision);
+      if (!table.has(name)) this.sorted.delete(kind);
       table.set(name, e);
       served = this.serve(kind, e);
     } else {
       table.delete(name);
+      this.sorted.delete(kind);
       served = this.serve(kind, { object: entry!.object, storedRevision: revision, revision });
     }
     this.deps.hub.emit(kind, revision, { type, object: served });
@@ -235,7 +269,8 @@ export class ResourceTable {
       const entry = this.table(ref.kind).get(ref.name);
       if (!entry) continue;
       entry.revision = Math.max(entry.revision, revision);
-      this.deps.hub.emit(ref.kind, revision, { type: 'MODIFIED', object: this.serve(ref.kind, entry) });
+      // Derived status is computed for watchers only; nobody else needs it now.
+      if (this.deps.hub.watched(ref.kind)) this.deps.hub.emit(ref.kind, revision, { type: 'MODIFIED', object: this.serve(ref.kind, entry) });
     }
   }
 }

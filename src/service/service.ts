@@ -9,7 +9,7 @@ import { type KindHandler } from './kinds/kind.js';
 import { reservedIpHandler } from './kinds/reserved-ip.js';
 import { spiderPoolHandler } from './kinds/spider-pool.js';
 import { subnetHandler } from './kinds/subnet.js';
-import { ResourceTable } from './resource-service.js';
+import { type ListOptions, ResourceTable } from './resource-service.js';
 import { type DeleteOptions, KIND_NAMES, type KindName, type KubeObject, type WatchEvent, type WriteOptions } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -118,8 +118,8 @@ export class IpamService {
     return this.resources.get(kind, name);
   }
 
-  list(kind: KindName): { items: KubeObject[]; resourceVersion: string } {
-    return this.resources.list(kind);
+  list(kind: KindName, options?: ListOptions): ReturnType<ResourceTable['list']> {
+    return this.resources.list(kind, options);
   }
 
   create(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {

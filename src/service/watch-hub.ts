@@ -21,6 +21,11 @@ export class WatchHub {
     private readonly capacity = 10_000,
   ) {}
 
+  /** True when someone watches the kind (status-only events are built only then). */
+  watched(kind: KindName): boolean {
+    return (this.listeners.get(kind)?.size ?? 0) > 0;
+  }
+
   emit(kind: KindName, revision: number, event: WatchEvent): void {
     let list = this.recent.get(kind);
     if (!list) this.recent.set(kind, (list = []));

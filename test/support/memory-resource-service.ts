@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiError } from '../../src/api/errors.js';
 import { kindByName, subjectOf } from '../../src/api/kinds/index.js';
+import { sliceSorted } from '../../src/api/paging.js';
 import {
   cloneJson,
   generateNameSuffix,
@@ -20,6 +21,7 @@ import type {
   DeleteOptions,
   KindName,
   KubeObject,
+  ListOptions,
   ListResult,
   ResourceService,
   WatchEvent,
@@ -96,11 +98,12 @@ export class MemoryResourceService implements ResourceService {
     return o ? cloneJson(o) : undefined;
   }
 
-  list(kind: KindName): ListResult {
+  list(kind: KindName, options?: ListOptions): ListResult {
     const items = [...this.table(kind).values()].sort((a, b) =>
       (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1,
     );
-    return { items: items.map((o) => cloneJson(o)), resourceVersion: String(this.rv) };
+    const page = sliceSorted(items, options);
+    return { ...page, items: page.items.map((o) => cloneJson(o)), resourceVersion: String(this.rv) };
   }
 
   async create(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {

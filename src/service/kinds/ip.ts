@@ -147,6 +147,22 @@ function labelled(obj: KubeObject, reserved: boolean): KubeObject {
   };
 }
 
+/**
+ * The allocation wrote these fields at create; an empty one is a value too ("no address of that family", podType
+ * ""), so setting it later is a change of an immutable field (IPR-6), not a first assignment. Absent and null
+ * read as "" (a merge patch that drops `v6IpAddress:` changes nothing).
+ */
+function checkAllocationUnchanged(old: Record<string, unknown> | undefined, next: Record<string, unknown>, what: string): void {
+  const norm = (v: unknown): string => JSON.stringify(v === undefined || v === null ? '' : v);
+  for (const f of [...IMMUTABLE, 'ipAddress']) {
+    if (old?.[f] === undefined || norm(old[f]) === norm(next[f])) continue;
+    throw new IpamError('Immutable', `spec.${f} of ${what} cannot change once allocated (was ${norm(old[f])}); delete and re-create the object to change it`, {
+      field: `spec.${f}`,
+      value: norm(next[f]),
+    });
+  }
+}
+
 /** Kube-OVN `IP`: user-created objects are reservations, allocated in the same request (IPR-1 … IPR-9). */
 export const ipHandler: KindHandler = {
   kind: 'IP',
@@ -164,6 +180,7 @@ export const ipHandler: KindHandler = {
     if (spec.v6IpAddress === null) spec.v6IpAddress = '';
     if (spec.v4IpAddress === null) spec.v4IpAddress = '';
     checkImmutable(old.spec, spec, IMMUTABLE, `IP ${old.metadata.name}`);
+    checkAllocationUnchanged(old.spec, spec, `IP ${old.metadata.name}`);
     return { object: labelled({ ...obj, spec }, old.metadata.labels?.[LABEL_RESERVED] === 'true'), ops: [], undo: () => undefined, touched: [] };
   },
 

@@ -69,6 +69,12 @@ export class SqliteStore implements Store {
       unquarantine: db.prepare('DELETE FROM quarantine WHERE space = ? AND address = ?'),
       history: db.prepare('INSERT INTO history (at, event, key, space, address, mac, reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       setRevision: db.prepare(`UPDATE meta SET value = ? WHERE key = 'revision'`),
+      // Transaction control as prepared statements: exec() would parse them again for every batch.
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT batch'),
+      release: db.prepare('RELEASE batch'),
+      rollbackTo: db.prepare('ROLLBACK TO batch'),
+      commit: db.prepare('COMMIT'),
     };
   }
 
@@ -149,27 +155,27 @@ export class SqliteStore implements Store {
     let revision = this.revision;
     const at = this.now().toISOString();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.st.begin!.run();
       for (const item of items) {
-        this.db.exec('SAVEPOINT batch');
+        this.st.savepoint!.run();
         try {
           this.apply(item.batch, revision + 1, at);
-          this.db.exec('RELEASE batch');
+          this.st.release!.run();
           revision++;
           results.push({ ok: true, revision });
         } catch (e) {
           // A driver error fails the whole group; anything else (a taken address, a body that cannot be
           // serialized) belongs to this batch alone and must not fail the others sharing the transaction.
           if (e instanceof Database.SqliteError) throw e;
-          this.db.exec('ROLLBACK TO batch');
-          this.db.exec('RELEASE batch');
+          this.st.rollbackTo!.run();
+          this.st.release!.run();
           results.push(
             e instanceof BatchFailed ? e.result : new StoreError('IO', `cannot store the batch: ${(e as Error).message}`, { cause: e }),
           );
         }
       }
       if (revision !== this.revision) this.st.setRevision!.run(String(revision));
-      this.db.exec('COMMIT');
+      this.st.commit!.run();
       this.revision = revision;
       this.counters.transactions++;
       this.counters.batches += items.length;
