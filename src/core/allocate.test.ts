@@ -347,6 +347,42 @@ describe('ENG-4 idempotency per owner key', () => {
   });
 });
 
+describe('ENG-4 an interface that moves to another subnet', () => {
+  test('ENG-4 moving from a dual subnet to a v4 subnet releases both old addresses, the v6 too', () => {
+    const engine = newEngine();
+    addSubnet(engine, { name: 'd', cidrBlock: '10.0.0.0/24,fd00::/120' });
+    addSubnet(engine, { name: 'b', cidrBlock: '10.1.0.0/24' });
+    alloc(engine, { key: 'a', subnet: 'd' });
+    const moved = allocate(engine, { key: 'a', subnet: 'b' });
+    assert.deepEqual(texts(moved.lease), ['10.1.0.2']);
+    assert.equal(moved.lease?.subnet, 'b');
+    assert.equal(engine.holderOf('fd00::/120', ip('fd00::2').value), undefined);
+    engine.removeSubnet('d'); // nothing of d is held any more
+    engine.revert(moved);
+    assert.deepEqual(texts(engine.getLease('a')), ['10.0.0.2', 'fd00::2']);
+  });
+
+  test('ENG-4 ENG-5 a failed move keeps everything the key held', () => {
+    const engine = newEngine();
+    addSubnet(engine, { name: 'd', cidrBlock: '10.0.0.0/24,fd00::/120' });
+    addSubnet(engine, { name: 'full', cidrBlock: '10.1.0.0/30' });
+    alloc(engine, { key: 'x', subnet: 'full' });
+    alloc(engine, { key: 'a', subnet: 'd' });
+    const before = engine.snapshot();
+    throwsIpam(() => alloc(engine, { key: 'a', subnet: 'full' }), { code: ErrorCode.NoAvailableAddress });
+    assert.deepEqual(engine.snapshot(), before);
+  });
+
+  test('ENG-4 asking for one family of the same dual subnet keeps the other', () => {
+    const engine = newEngine();
+    addSubnet(engine, { name: 'd', cidrBlock: '10.0.0.0/24,fd00::/120' });
+    alloc(engine, { key: 'a', subnet: 'd' });
+    const again = allocate(engine, { key: 'a', subnet: 'd', families: [4] });
+    assert.deepEqual(texts(again.lease), ['10.0.0.2', 'fd00::2']);
+    assertNoEffects(again);
+  });
+});
+
 describe('ENG-5 dual stack is atomic', () => {
   function exhaustedV6(): Engine {
     const engine = newEngine();

@@ -208,6 +208,9 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
   const outcome: Outcome = { lease, before, effects };
   const skip = req.skip && req.skip.length > 0 ? new Set(req.skip.map((a) => a.value)) : undefined;
   try {
+    // An interface that moves to another subnet gives up what it holds outside it, the untargeted family too.
+    const home = subnetName ? engine.subnets.get(subnetName)!.families.map((f) => f.space) : undefined;
+    for (const a of home ? lease.addresses.filter((x) => !home.includes(x.space)) : []) releaseOne(engine, lease, a, effects);
     for (const t of targets) {
       const current = lease.addresses.find((a) => a.family === t.family);
       // ENG-4: a dynamic request keeps what the key holds in any of its candidate spaces; a static one its exact address.

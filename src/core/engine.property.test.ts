@@ -359,6 +359,17 @@ function modelAllocate(s: MState, req: AllocateRequest): { randomMac: boolean } 
   if (req.spiderPools) targets = spiderTargets(s, req, statics);
   else ({ subnet: subnetName, targets } = subnetTargets(s, req, statics));
   const lease: MLease = s.leases.get(req.key) ?? { addrs: new Map(), mac: undefined };
+  if (subnetName !== '') {
+    // Moving to another subnet releases what the key holds outside it.
+    const home = Object.values(SUBNETS[subnetName]!.fams).map((x) => x.id);
+    for (const f of [4, 6] as const) {
+      const a = lease.addrs.get(f);
+      if (a && !home.includes(a.space)) {
+        releaseAddr(s, a);
+        lease.addrs.delete(f);
+      }
+    }
+  }
   const skip = new Set((req.skip ?? []).map((a) => a.value));
   for (const t of targets) {
     const cur = lease.addrs.get(t.family);
