@@ -56,10 +56,17 @@ function normaliseBigints(v: unknown): JsonValue {
 
 /** Parse YAML (1.2 core schema; JSON is a subset). Multi-document input is rejected. */
 export function parseYaml(text: string): JsonValue {
-  const doc = parseDocument(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  const first = doc.errors[0];
-  if (first) throw new ParseError(`invalid YAML: ${first.message.split('\n')[0]}`);
-  return normaliseBigints(doc.toJS({ maxAliasCount: 100 }));
+  try {
+    const doc = parseDocument(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+    const first = doc.errors[0];
+    if (first) throw new ParseError(`invalid YAML: ${first.message.split('\n')[0]}`);
+    return normaliseBigints(doc.toJS({ maxAliasCount: 100 }));
+  } catch (e) {
+    // Hostile input surfaces as the library's own exceptions (an alias bomb: ReferenceError "Excessive alias
+    // count"; deep nesting: RangeError). Both are the client's fault: a 400, never a 500.
+    if (e instanceof ParseError) throw e;
+    throw new ParseError(`invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** Parse JSON; integers beyond 2^53 come back as bigint. */

@@ -127,6 +127,11 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   try {
     return allocate(ctx.engine, { key: obj.metadata.name!, subnet: subnetName, addresses, mac });
   } catch (e) {
+    // A conflict on the requested MAC names spec.macAddress, not the address fields.
+    const macHolder = mac === undefined ? undefined : ctx.engine.macs.get(mac);
+    if (e instanceof IpamError && !e.field && macHolder && macHolder.key !== obj.metadata.name && e.code === ErrorCode.AddressConflict) {
+      throw e.at('spec.macAddress');
+    }
     if (e instanceof IpamError && !e.field && addresses.length > 0) {
       const field = addresses[0]!.family === 4 && specString(spec, 'v4IpAddress') ? 'spec.v4IpAddress' : addresses[0]!.family === 6 && specString(spec, 'v6IpAddress') ? 'spec.v6IpAddress' : 'spec.ipAddress';
       throw e.at(field);

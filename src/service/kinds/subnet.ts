@@ -1,4 +1,4 @@
-import { type SubnetModel, buildSubnet, subnetUsage } from '../../core/index.js';
+import { ErrorCode, IpamError, type SubnetModel, buildSubnet, subnetUsage } from '../../core/index.js';
 import { type KubeObject } from '../types.js';
 import { type Change, type KindContext, type KindHandler, specStrings, specString } from './kind.js';
 
@@ -13,6 +13,29 @@ function model(obj: KubeObject): SubnetModel {
     namespaces: specStrings(spec, 'namespaces'),
     default: spec.default === true,
   });
+}
+
+/**
+ * The shortest prefixes a subnet may have. The engine's cost does not grow with a subnet's size (ENG-7), so
+ * this only refuses the absurd (`0.0.0.0/0`, `::/0`): IPv4 up to a /8, IPv6 up to a /32 (a /48 or /56 per
+ * site is common; a /64 per link is the usual subnet).
+ */
+const MIN_PREFIX = { 4: 8, 6: 32 } as const;
+
+/**
+ * SEC-2: a CIDR such as `::/0` parses, but a subnet of the whole address family is absurd (and its counters
+ * exceed what clients print as integers). Checked on writes only: a stored subnet always loads.
+ */
+function checkSize(m: SubnetModel): void {
+  for (const f of m.families) {
+    const min = MIN_PREFIX[f.family];
+    if (f.cidr.prefix < min) {
+      throw new IpamError(ErrorCode.InvalidCIDR, `spec.cidrBlock ${f.space} is too large: a subnet may be at most /${min} for IPv${f.family}; split it into smaller subnets`, {
+        field: 'spec.cidrBlock',
+        value: f.space,
+      });
+    }
+  }
 }
 
 /** The spec as written back: normalised CIDR, gateway and excludeIps (SUB-1…SUB-4) and Kube-OVN's defaults. */
@@ -37,12 +60,14 @@ export const subnetHandler: KindHandler = {
 
   create(obj, ctx) {
     const m = model(obj);
+    checkSize(m);
     ctx.engine.putSubnet(m);
     return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('subnet', m.name, undefined), touched: [] };
   },
 
   update(old, obj, ctx) {
     const m = model(obj);
+    checkSize(m);
     const before = ctx.engine.configOf('subnet', m.name);
     ctx.engine.putSubnet(m);
     return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('subnet', m.name, before), touched: [] };
