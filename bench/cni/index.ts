@@ -1,0 +1,160 @@
+/**
+ * CNI IPAM benchmark: `bin/ipkeeper` against Debian's `host-local`, both exec'd as a runtime would (fresh
+ * process, CNI variables + PATH only, config on stdin, CNI 0.4.0), IPAM only, on the same /16.
+ *
+ * - sequential: N ADDs, one at a time, ipkeeper and host-local interleaved call by call so machine load
+ *   hits both alike → p50/p99 latency;
+ * - parallel: N ADDs with 16 in flight → allocations per second.
+ *
+ * ipkeeper talks to the stub daemon (test/support/cni-stub-daemon.ts, in-memory service) until the real
+ * daemon lands; pass `--socket PATH` to use a running daemon instead. The last stdout line is one JSON
+ * object of figures. Run: `node --import tsx bench/cni/index.ts [--n 1000] [--parallel 16] [--socket PATH]`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildPluginForTest, execCni, REPO_ROOT, type ExecResult } from '../../test/support/cni-exec.js';
+import { spawnStubDaemon } from '../../test/support/cni-stub-process.js';
+
+const SUBNET = '10.99.0.0/16';
+const HOST_LOCAL = '/usr/lib/cni/host-local';
+
+/** The figures printed as the last stdout line. */
+export interface CniBenchFigures {
+  n: number;
+  parallel: number;
+  ipkeeper_p50_ms: number;
+  ipkeeper_p99_ms: number;
+  hostlocal_p50_ms: number;
+  hostlocal_p99_ms: number;
+  ipkeeper_parallel_per_s: number;
+  hostlocal_parallel_per_s: number;
+  /** ipkeeper ÷ host-local: above 1 means ipkeeper is slower (latency) … */
+  p50_ratio: number;
+  p99_ratio: number;
+  /** … and for throughput above 1 means ipkeeper is faster. */
+  parallel_ratio: number;
+  daemon: 'stub' | 'external';
+}
+
+interface Target {
+  name: string;
+  file: string;
+  conf: string;
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<CniBenchFigures> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { n: { type: 'string' }, parallel: { type: 'string' }, socket: { type: 'string' } },
+  });
+  const n = Number(values.n ?? 1000);
+  const parallel = Number(values.parallel ?? 16);
+  if (!existsSync(HOST_LOCAL))
+    throw new Error(`${HOST_LOCAL} missing: apt-get install containernetworking-plugins`);
+  const dir = mkdtempSync(join(tmpdir(), 'ipk-bench-cni-'));
+  let stub: ChildProcess | undefined;
+  try {
+    const socket = values.socket ?? join(dir, 'run', 'ipkeeper.sock');
+    if (!values.socket) stub = await spawnStubDaemon(socket, SUBNET);
+    const ipkeeper: Target = {
+      name: 'ipkeeper',
+      file: pluginPath(dir),
+      conf: netconf('ipkeeper', { socket }),
+    };
+    const hostLocal: Target = {
+      name: 'host-local',
+      file: HOST_LOCAL,
+      conf: netconf('host-local', { ranges: [[{ subnet: SUBNET }]], dataDir: join(dir, 'host-local') }),
+    };
+    log(`plugin ${ipkeeper.file}; daemon ${values.socket ? socket : 'stub'}; n=${n}, parallel=${parallel}`);
+    for (const target of [ipkeeper, hostLocal]) await add(target, 'warm', 0); // page cache, first-run costs
+    const seq = { ipkeeper: [] as number[], hostLocal: [] as number[] };
+    for (let i = 0; i < n; i++) {
+      seq.ipkeeper.push((await add(ipkeeper, 'seq', i)).ms);
+      seq.hostLocal.push((await add(hostLocal, 'seq', i)).ms);
+    }
+    const ipkPerS = await throughput(ipkeeper, n, parallel);
+    const hlPerS = await throughput(hostLocal, n, parallel);
+    const figures: CniBenchFigures = {
+      n,
+      parallel,
+      ipkeeper_p50_ms: round(quantile(seq.ipkeeper, 0.5)),
+      ipkeeper_p99_ms: round(quantile(seq.ipkeeper, 0.99)),
+      hostlocal_p50_ms: round(quantile(seq.hostLocal, 0.5)),
+      hostlocal_p99_ms: round(quantile(seq.hostLocal, 0.99)),
+      ipkeeper_parallel_per_s: round(ipkPerS),
+      hostlocal_parallel_per_s: round(hlPerS),
+      p50_ratio: round(quantile(seq.ipkeeper, 0.5) / quantile(seq.hostLocal, 0.5)),
+      p99_ratio: round(quantile(seq.ipkeeper, 0.99) / quantile(seq.hostLocal, 0.99)),
+      parallel_ratio: round(ipkPerS / hlPerS),
+      daemon: values.socket ? 'external' : 'stub',
+    };
+    log(
+      `ipkeeper   p50 ${figures.ipkeeper_p50_ms} ms, p99 ${figures.ipkeeper_p99_ms} ms, ${figures.ipkeeper_parallel_per_s}/s`,
+    );
+    log(
+      `host-local p50 ${figures.hostlocal_p50_ms} ms, p99 ${figures.hostlocal_p99_ms} ms, ${figures.hostlocal_parallel_per_s}/s`,
+    );
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    return figures;
+  } finally {
+    stub?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `bin/ipkeeper` when the build produced it; otherwise the same bundle built from sources. */
+function pluginPath(dir: string): string {
+  const bin = join(REPO_ROOT, 'bin', 'ipkeeper');
+  if (existsSync(bin)) return realpathSync(bin);
+  log('bin/ipkeeper is not built (npm run build); bundling the plugin from sources');
+  return buildPluginForTest(dir);
+}
+
+function netconf(type: string, ipam: Record<string, unknown>): string {
+  return JSON.stringify({ cniVersion: '0.4.0', name: 'benchnet', ipam: { type, ...ipam } });
+}
+
+/** One ADD with a unique container ID; a failed ADD aborts the run (figures of failures mean nothing). */
+async function add(target: Target, phase: string, i: number): Promise<ExecResult> {
+  const env = {
+    CNI_COMMAND: 'ADD',
+    CNI_CONTAINERID: `${phase}-${i}`,
+    CNI_NETNS: '/var/run/netns/bench',
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: '/usr/lib/cni',
+  };
+  const r = await execCni(target.file, env, target.conf);
+  if (r.code !== 0) throw new Error(`${target.name} ADD ${phase}-${i} failed: ${r.stdout}${r.stderr}`);
+  return r;
+}
+
+async function throughput(target: Target, n: number, parallel: number): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (): Promise<void> => {
+    while (next < n) await add(target, 'par', next++);
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return n / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** The value at quantile `q` (nearest rank). */
+export function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench/cni: ${line}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,0 +1,64 @@
+/**
+ * Helpers for running CNI executables the way a runtime does: a fresh process, only the CNI variables and
+ * PATH in the environment, the config on stdin, the answer on stdout.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPluginExecutable, interpreterLine } from '../../src/cni/build-plugin.js';
+
+/** The repository root. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** What one exec produced. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit, in milliseconds. */
+  ms: number;
+}
+
+/** Runs `file` (with `args`) with exactly `env` (plus PATH) and `stdin`. */
+export function execCni(
+  file: string,
+  env: Record<string, string>,
+  stdin: string,
+  args: string[] = [],
+): Promise<ExecResult> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, args, {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+      stdio: 'pipe',
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolvePromise({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      }),
+    );
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * Builds the plugin executable from the TypeScript sources into `dir` (same bundler as `npm run build`,
+ * so the tests do not depend on a stale dist/). Returns its path, `dir/ipkeeper`; the caller removes `dir`.
+ */
+export function buildPluginForTest(dir: string): string {
+  const out = join(dir, 'ipkeeper');
+  buildPluginExecutable({
+    entry: join(REPO_ROOT, 'src', 'cni', 'plugin', 'main.ts'),
+    out,
+    interpreter: interpreterLine('absolute'),
+  });
+  return out;
+}
