@@ -51,6 +51,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** `/readyz` answers 200 only while this returns true (default: always). */
   ready?: () => boolean;
+  /**
+   * Extra authenticated GET endpoints by path (the daemon's `/metrics` and history query). Each answers
+   * with a content type and a body; thrown errors are mapped like any other.
+   */
+  extraRoutes?: Record<string, (query: URLSearchParams) => Promise<{ contentType: string; body: string }>>;
 }
 
 export interface ApiServer {
@@ -124,6 +129,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (!UNAUTHENTICATED_PATHS.has(url.pathname) && auth) authenticate(req, opts.token ?? '');
     if (closed)
       throw new ApiError('ServiceUnavailable', 503, 'the server is shutting down', { retryAfterSeconds: 1 });
+    const extra = opts.extraRoutes?.[url.pathname];
+    if (extra) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowed(['GET']);
+      const { contentType, body } = await extra(url.searchParams);
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     if (r.type === 'not-found') throw new ApiError('NotFound', 404, r.why);
     const method = req.method ?? 'GET';
     const isResource = r.type === 'collection' || r.type === 'item' || r.type === 'status';

@@ -14,6 +14,7 @@ import { type Store } from '../store/store.js';
 import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
 import { createLogger } from './logger.js';
+import { type CniCounters, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
 
 async function openStore(config: DaemonConfig): Promise<Store> {
@@ -52,12 +53,25 @@ export async function main(argv: readonly string[]): Promise<void> {
   const token = loadOrCreateToken(config.dataDir);
   const tls = loadOrCreateTls(config.dataDir, config.listenHost, config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined);
   checkListenPolicy(config.listenHost, tls);
-  const api = createApiServer({ service, token, logger: log.child({ component: 'api' }), tls: { cert: tls.cert, key: tls.key } });
+  const counters: CniCounters = { failures: new Map() };
+  const api = createApiServer({
+    service,
+    token,
+    logger: log.child({ component: 'api' }),
+    tls: { cert: tls.cert, key: tls.key },
+    extraRoutes: operatorRoutes(service, counters),
+  });
   const { url } = await api.listen(config.listenHost, config.listenPort);
 
   prepareSocket(config.socket);
   const cniLog = log.child({ component: 'cni' });
-  const cni = createServer(createCniListener(service.cniService, { onFailure: (f) => cniLog.warn('cni call failed', { ...f }) }));
+  const cni = createServer(createCniListener(service.cniService, {
+      onFailure: (f) => {
+        cniLog.warn('cni call failed', { command: f.command, containerId: f.containerId, ifName: f.ifName, code: f.error.code, msg: f.error.msg });
+        const key = `command="${f.command}",code="${f.error.code}"`;
+        counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
+      },
+    }),);
   await new Promise<void>((ok, fail) => cni.once('error', fail).listen(config.socket, () => ok()));
   chmodSync(config.socket, 0o600);
 

@@ -1,0 +1,55 @@
+import { subnetUsage } from '../core/index.js';
+import { type IpamService } from '../service/service.js';
+
+/** Counters the daemon keeps about CNI calls (the edges log failures once and count them here). */
+export interface CniCounters {
+  failures: Map<string, number>;
+}
+
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** `/metrics` in the Prometheus text format: objects, leases, store revision, per-subnet usage, CNI failures. */
+export function metricsText(service: IpamService, cni: CniCounters): string {
+  const lines: string[] = [];
+  const stats = service.stats();
+  lines.push('# HELP ipkeeper_objects Objects served, by kind.', '# TYPE ipkeeper_objects gauge');
+  for (const [kind, n] of Object.entries(stats.kinds)) lines.push(`ipkeeper_objects{kind="${kind}"} ${n}`);
+  lines.push('# HELP ipkeeper_leases Owner interfaces holding addresses.', '# TYPE ipkeeper_leases gauge', `ipkeeper_leases ${stats.leases}`);
+  lines.push('# HELP ipkeeper_store_revision Revision of the newest committed change.', '# TYPE ipkeeper_store_revision counter', `ipkeeper_store_revision ${stats.revision}`);
+  lines.push('# HELP ipkeeper_subnet_using_ips Addresses in use, by subnet and family.', '# TYPE ipkeeper_subnet_using_ips gauge');
+  const available: string[] = ['# HELP ipkeeper_subnet_available_ips Addresses still available, by subnet and family.', '# TYPE ipkeeper_subnet_available_ips gauge'];
+  for (const name of service.engine.subnets.keys()) {
+    for (const u of subnetUsage(service.engine, name) ?? []) {
+      const l = `subnet="${label(name)}",family="IPv${u.family}"`;
+      lines.push(`ipkeeper_subnet_using_ips{${l}} ${u.using}`);
+      available.push(`ipkeeper_subnet_available_ips{${l}} ${u.available.toString()}`);
+    }
+  }
+  lines.push(...available);
+  lines.push('# HELP ipkeeper_cni_failures_total Failed CNI calls, by command and CNI code.', '# TYPE ipkeeper_cni_failures_total counter');
+  for (const [key, n] of cni.failures) lines.push(`ipkeeper_cni_failures_total{${key}} ${n}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The daemon's operator endpoints on the API (authenticated like the rest):
+ * - `GET /metrics`
+ * - `GET /ipkeeper/v1/history?address=A&key=K&limit=N` — who held an address when (SPEC §12), newest first;
+ *   with kubectl: `kubectl get --raw '/ipkeeper/v1/history?address=10.16.0.3'`.
+ */
+export function operatorRoutes(service: IpamService, cni: CniCounters): Record<string, (q: URLSearchParams) => Promise<{ contentType: string; body: string }>> {
+  return {
+    '/metrics': async () => ({ contentType: 'text/plain; version=0.0.4', body: metricsText(service, cni) }),
+    '/ipkeeper/v1/history': async (q) => {
+      const limit = Number(q.get('limit') ?? 100);
+      const entries = await service.history({
+        address: q.get('address') ?? undefined,
+        key: q.get('key') ?? undefined,
+        limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 10_000) : 100,
+      });
+      return { contentType: 'application/json', body: `${JSON.stringify({ kind: 'History', items: entries })}\n` };
+    },
+  };
+}
