@@ -9,29 +9,22 @@
 import { parseDocument } from 'yaml';
 import type { JsonValue } from './resource-service.js';
 
-/** Serialise a value to compact JSON. `undefined` members are omitted, `bigint` is written bare. */
+const BIG = '\u0000bigint:';
+const BIG_RE = /"\\u0000bigint:(-?\d+)"/g;
+
+/**
+ * Serialise a value to compact JSON. `undefined` members are omitted, `bigint` is written bare. The
+ * native serialiser does the work (a hand-written walk was the slowest part of a 5,000-row list); only
+ * when the value holds a bigint is a replacer used, whose marked strings are then unquoted.
+ */
 export function toJson(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'bigint':
-      return value.toString();
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'object':
-      break;
-    default:
-      return 'null';
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : toJson(v))).join(',')}]`;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(k)}:${toJson(v)}`);
-  }
-  return `{${parts.join(',')}}`;
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v.toString()}` : v)) ?? 'null';
+  return text.replace(BIG_RE, '$1');
 }
 
 /** Thrown when a body does not parse; the message names the problem and its position. */

@@ -2,7 +2,6 @@
  * Server-side printing: `meta.k8s.io` Tables with the printer columns of each kind, for lists,
  * single objects and watch events (`kubectl get`, `get -o wide`, `get -w`).
  */
-import { cloneJson } from './object-meta.js';
 import type { KindDefinition } from './kinds/types.js';
 import type { JsonObject, JsonValue, KubeObject } from './resource-service.js';
 
@@ -40,11 +39,12 @@ function columnDefinitions(def: KindDefinition): JsonObject[] {
 
 function rowObject(obj: KubeObject, include: IncludeObject): JsonValue | undefined {
   if (include === 'None') return undefined;
-  if (include === 'Object') return cloneJson(obj) as unknown as JsonValue;
+  // No copies: the table is serialised at once and nothing writes to it.
+  if (include === 'Object') return obj as unknown as JsonValue;
   return {
     kind: 'PartialObjectMetadata',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: cloneJson(obj.metadata) as unknown as JsonValue,
+    metadata: obj.metadata as unknown as JsonValue,
   };
 }
 
