@@ -39,6 +39,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write('ipkeeperd: give both --tls-cert and --tls-key, or neither (a self-signed certificate is made)\n');
     process.exit(2);
   }
+  if (config.kubeconfig !== undefined) {
+    process.stderr.write('ipkeeperd: Kubernetes mode (--kubeconfig) is not available in this build yet; run without it (standalone CNI mode)\n');
+    process.exit(2);
+  }
   config.dataDir = resolve(config.dataDir);
   config.socket = resolve(config.socket);
   ensureDir(config.dataDir);
