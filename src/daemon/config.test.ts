@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseArgs } from './config.js';
+
+const parse = (...argv: string[]): ReturnType<typeof parseArgs> => parseArgs(argv, {}, 'node-a');
+
+test('ipkeeperd defaults follow SPEC §13', () => {
+  const c = parse();
+  assert.notEqual(c, 'help');
+  if (c === 'help') return;
+  assert.equal(c.dataDir, './data');
+  assert.equal(c.listenHost, '127.0.0.1');
+  assert.equal(c.listenPort, 6780);
+  assert.equal(c.socket, './data/ipkeeper.sock');
+  assert.equal(c.store, 'sqlite');
+  assert.equal(c.defaultSubnet, '10.16.0.0/16');
+  assert.equal(c.nodeName, 'node-a');
+});
+
+test('ipkeeperd options: both --opt value and --opt=value, IPv6 listen, none for no default subnet', () => {
+  const c = parse('--data-dir', '/var/lib/ipk', '--listen=[::1]:0', '--default-subnet', 'none', '--store', 'etcd', '--etcd-endpoints', 'http://a:2379, http://b:2379');
+  if (c === 'help') throw new Error('unexpected help');
+  assert.equal(c.socket, '/var/lib/ipk/ipkeeper.sock');
+  assert.equal(c.listenHost, '::1');
+  assert.equal(c.listenPort, 0);
+  assert.equal(c.defaultSubnet, null);
+  assert.deepEqual(c.etcdEndpoints, ['http://a:2379', 'http://b:2379']);
+});
+
+test('ipkeeperd --help and -h', () => {
+  assert.equal(parse('--help'), 'help');
+  assert.equal(parse('--data-dir', 'x', '-h'), 'help');
+});
+
+test('ipkeeperd refuses bad options with a message that says what to fix', () => {
+  const cases: [string[], RegExp][] = [
+    [['--bogus'], /unknown option --bogus/],
+    [['--listen', '6780'], /HOST:PORT/],
+    [['--listen', '127.0.0.1:70000'], /above 65535/],
+    [['--store', 'mysql'], /sqlite or etcd/],
+    [['--store', 'etcd'], /--etcd-endpoints/],
+    [['--log-level', 'loud'], /debug, info, warn or error/],
+    [['--data-dir'], /needs a value/],
+  ];
+  for (const [argv, message] of cases) {
+    assert.throws(() => parse(...argv), (e: unknown) => e instanceof ConfigError && message.test(e.message), argv.join(' '));
+  }
+});
