@@ -48,8 +48,8 @@ interface Target {
   sources: [string, RangeSet, string][];
   /** Pool recorded on the lease for a static address. */
   pool: string;
-  /** Describes the source for error messages. */
-  label: string;
+  /** Describes the source for error messages (built only when one is needed). */
+  label: () => string;
   /** Spiderpool wording for exhaustion (users grep for it). */
   spider: boolean;
 }
@@ -121,7 +121,7 @@ function subnetTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
     const pool = req.ippool ?? '';
     const owning = value === undefined ? pool : poolOfAddress(engine, subnet.name, f.family, value);
     const source: [string, RangeSet, string] = pool ? [pool, engine.candidates('ippool', pool, f.family), f.space] : ['', engine.candidates('subnet', subnet.name, f.family), f.space];
-    return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: pool ? `IPPool ${pool}` : `subnet ${subnet.name}`, spider: false };
+    return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: () => (pool ? `IPPool ${pool}` : `subnet ${subnet.name}`), spider: false };
   });
 }
 
@@ -162,7 +162,7 @@ function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
       pool = hit[0];
       space = engine.spiderPools.get(pool)!.space;
     }
-    targets.push({ family, space, value, sources, pool, label: `IPPool ${names.join(', ')}`, spider: true });
+    targets.push({ family, space, value, sources, pool, label: () => `IPPool ${names.join(', ')}`, spider: true });
   }
   if (targets.length === 0) throw new IpamError(ErrorCode.PoolNotFound, 'no SpiderIPPool given for either family');
   return targets;
@@ -209,8 +209,10 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
   const skip = req.skip && req.skip.length > 0 ? new Set(req.skip.map((a) => a.value)) : undefined;
   try {
     // An interface that moves to another subnet gives up what it holds outside it, the untargeted family too.
-    const home = subnetName ? engine.subnets.get(subnetName)!.families.map((f) => f.space) : undefined;
-    for (const a of home ? lease.addresses.filter((x) => !home.includes(x.space)) : []) releaseOne(engine, lease, a, effects);
+    if (subnetName && lease.addresses.length > 0) {
+      const home = engine.subnets.get(subnetName)!.families.map((f) => f.space);
+      for (const a of lease.addresses.filter((x) => !home.includes(x.space))) releaseOne(engine, lease, a, effects);
+    }
     for (const t of targets) {
       const current = lease.addresses.find((a) => a.family === t.family);
       // ENG-4: a dynamic request keeps what the key holds in any of its candidate spaces; a static one its exact address.
@@ -219,7 +221,8 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
       const { value, pool, seq, space } = t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
       engine.spaces.get(space)!.hold(value, lease);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
-      lease.addresses = [...lease.addresses, { space, family: t.family, value, pool }];
+      const held: LeaseAddress = { space, family: t.family, value, pool };
+      lease.addresses = lease.addresses.length === 0 ? [held] : [...lease.addresses, held];
       effects.push({ type: 'hold', space, family: t.family, value, key: req.key, fromQuarantineSeq: seq });
     }
     if (lease.addresses.length > 1) lease.addresses.sort((a, b) => a.family - b.family);
@@ -256,8 +259,8 @@ function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined):
     }
   }
   const message = t.spider
-    ? `failed to allocate ${familyName(t.family)} address from ${t.label}: all IP addresses used out`
-    : `no available ${familyName(t.family)} address in ${t.label}`;
+    ? `failed to allocate ${familyName(t.family)} address from ${t.label()}: all IP addresses used out`
+    : `no available ${familyName(t.family)} address in ${t.label()}`;
   throw new IpamError(ErrorCode.NoAvailableAddress, message);
 }
 
