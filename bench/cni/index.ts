@@ -6,9 +6,11 @@
  *   hits both alike → p50/p99 latency;
  * - parallel: N ADDs with 16 in flight → allocations per second.
  *
- * ipkeeper talks to the stub daemon (test/support/cni-stub-daemon.ts, in-memory service) until the real
- * daemon lands; pass `--socket PATH` to use a running daemon instead. The last stdout line is one JSON
- * object of figures. Run: `node --import tsx bench/cni/index.ts [--n 1000] [--parallel 16] [--socket PATH]`.
+ * ipkeeper talks to a REAL ipkeeperd (dist/daemon/main.js, SQLite in a temp data dir, `--default-subnet`
+ * the bench subnet, so every ADD is committed with fsync and recorded as an IP object). `--stub` uses the
+ * in-memory stub daemon instead (test/support/cni-stub-daemon.ts: the plugin and wire cost alone);
+ * `--socket PATH` a daemon already running. The last stdout line is one JSON object of figures.
+ * Run: `npm run bench -- cni [--n 1000] [--parallel 16] [--stub | --socket PATH]`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPluginForTest, execCni, REPO_ROOT, type ExecResult } from '../../test/support/cni-exec.js';
 import { spawnStubDaemon } from '../../test/support/cni-stub-process.js';
+import { DAEMON, startDaemon, type RunningDaemon } from '../../test/support/daemon.js';
 
 const SUBNET = '10.99.0.0/16';
 const HOST_LOCAL = '/usr/lib/cni/host-local';
@@ -37,7 +40,8 @@ export interface CniBenchFigures {
   p99_ratio: number;
   /** … and for throughput above 1 means ipkeeper is faster. */
   parallel_ratio: number;
-  daemon: 'stub' | 'external';
+  /** `real`: an ipkeeperd started for the run; `stub`: the in-memory stub; `external`: `--socket`. */
+  daemon: 'real' | 'stub' | 'external';
 }
 
 interface Target {
@@ -49,7 +53,12 @@ interface Target {
 export async function main(argv: string[] = process.argv.slice(2)): Promise<CniBenchFigures> {
   const { values } = parseArgs({
     args: argv,
-    options: { n: { type: 'string' }, parallel: { type: 'string' }, socket: { type: 'string' } },
+    options: {
+      n: { type: 'string' },
+      parallel: { type: 'string' },
+      socket: { type: 'string' },
+      stub: { type: 'boolean' },
+    },
   });
   const n = Number(values.n ?? 1000);
   const parallel = Number(values.parallel ?? 16);
@@ -57,9 +66,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
     throw new Error(`${HOST_LOCAL} missing: apt-get install containernetworking-plugins`);
   const dir = mkdtempSync(join(tmpdir(), 'ipk-bench-cni-'));
   let stub: ChildProcess | undefined;
+  let real: RunningDaemon | undefined;
+  const mode: CniBenchFigures['daemon'] = values.socket ? 'external' : values.stub ? 'stub' : 'real';
   try {
-    const socket = values.socket ?? join(dir, 'run', 'ipkeeper.sock');
-    if (!values.socket) stub = await spawnStubDaemon(socket, SUBNET);
+    let socket = values.socket ?? join(dir, 'run', 'ipkeeper.sock');
+    if (mode === 'stub') stub = await spawnStubDaemon(socket, SUBNET);
+    if (mode === 'real') {
+      if (!existsSync(DAEMON)) throw new Error(`${DAEMON} missing: npm run build`);
+      real = await startDaemon({
+        dataDir: join(dir, 'ipkeeperd'),
+        args: ['--default-subnet', SUBNET, '--log-level', 'warn'],
+      });
+      socket = real.socket;
+    }
     const ipkeeper: Target = {
       name: 'ipkeeper',
       file: pluginPath(dir),
@@ -70,7 +89,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
       file: HOST_LOCAL,
       conf: netconf('host-local', { ranges: [[{ subnet: SUBNET }]], dataDir: join(dir, 'host-local') }),
     };
-    log(`plugin ${ipkeeper.file}; daemon ${values.socket ? socket : 'stub'}; n=${n}, parallel=${parallel}`);
+    log(
+      `plugin ${ipkeeper.file}; daemon ${mode} at ${socket}${real ? ` (pid ${real.pid})` : ''}; n=${n}, parallel=${parallel}`,
+    );
     for (const target of [ipkeeper, hostLocal]) await add(target, 'warm', 0); // page cache, first-run costs
     const seq = { ipkeeper: [] as number[], hostLocal: [] as number[] };
     for (let i = 0; i < n; i++) {
@@ -91,7 +112,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
       p50_ratio: round(quantile(seq.ipkeeper, 0.5) / quantile(seq.hostLocal, 0.5)),
       p99_ratio: round(quantile(seq.ipkeeper, 0.99) / quantile(seq.hostLocal, 0.99)),
       parallel_ratio: round(ipkPerS / hlPerS),
-      daemon: values.socket ? 'external' : 'stub',
+      daemon: mode,
     };
     log(
       `ipkeeper   p50 ${figures.ipkeeper_p50_ms} ms, p99 ${figures.ipkeeper_p99_ms} ms, ${figures.ipkeeper_parallel_per_s}/s`,
@@ -103,6 +124,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
     return figures;
   } finally {
     stub?.kill('SIGTERM');
+    await real?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

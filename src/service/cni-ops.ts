@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type Address,
   type AllocateRequest,
@@ -78,9 +79,26 @@ export interface CniOpsDeps {
  * reservation for `pod.namespace` is therefore found by the pod's own ADD (IPR-7).
  */
 export function leaseKeyOf(owner: Owner, ifName: string): string {
-  const safeIf = ifName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const safeIf = keySegment(ifName, LABEL_RE, 63);
   if (owner.kind === 'pod') return ifName === 'eth0' ? `${owner.name}.${owner.namespace}` : `${owner.name}.${owner.namespace}.${safeIf}`;
-  return `${owner.containerId.toLowerCase().slice(0, 64)}.${safeIf}`;
+  return `${keySegment(owner.containerId, SUBDOMAIN_RE, 64)}.${safeIf}`;
+}
+
+const LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * One part of a lease key: kept as it is when it already fits an object name (`valid`, at most `max`
+ * characters), else a readable prefix plus a hash of the original. The mapping must stay one-to-one: the
+ * CNI spec allows upper case, `_` and `.` in container IDs and Linux in interface names, and lower-casing
+ * or replacing them made `Ctr`/`ctr` or `net_1`/`net-1` one key — the second attachment was handed the
+ * first one's address — while an `_` left in the key made the IP object's name invalid (ADD failed, 999).
+ */
+function keySegment(text: string, valid: RegExp, max: number): string {
+  if (text.length <= max && valid.test(text)) return text;
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 12);
+  const readable = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, max - 14).replace(/^-+|-+$/g, '');
+  return readable ? `${readable}-x${digest}` : `x${digest}`;
 }
 
 /** The CNI operations of the service (CNI-2, CNI-3, IPR-7, IPR-8, IPR-10, STA-*, SPP-5, SPP-6, GC-2, GC-4). */

@@ -2,6 +2,7 @@
 // daemon, socket selection) and its HTTP-over-unix-socket client against the real endpoint listener.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -145,6 +146,22 @@ describe('HTTP over the unix socket', () => {
 
     it('a missing socket fails with ENOENT', async () => {
       await assert.rejects(postJson(join(dir, 'none.sock'), '/v1/cni', '{}', 5000), { code: 'ENOENT' });
+    });
+
+    it('a reply that takes longer than a tick still arrives (the client never half-closes)', async () => {
+      // node's http server (default httpAllowHalfOpen=false) drops the request and closes the socket on the
+      // client's FIN; the plugin used to send one after the body, which lost every slow reply (a CNI GC).
+      const server = createServer((_req, res) => {
+        setTimeout(() => res.end('{"exitCode":0,"stdout":""}'), 50);
+      });
+      const path = join(dir, 'slow.sock');
+      await new Promise<void>((ok) => server.listen(path, ok));
+      try {
+        const reply = await postJson(path, '/v1/cni', '{}', 5000);
+        assert.deepEqual(reply, { status: 200, body: '{"exitCode":0,"stdout":""}' });
+      } finally {
+        await new Promise((ok) => server.close(ok));
+      }
     });
   });
 });

@@ -22,7 +22,8 @@ export class TransportError extends Error {
  * Why raw `node:net` instead of `node:http`: the plugin is a fresh process per CNI call, so module loading
  * is most of its cost; `node:http` adds its parser, agent and stream layers for one request/one reply
  * (docs/cni.md has the measurement). The request is built as one string with `Connection: close`, so the
- * reply ends when the daemon closes the connection; `Content-Length` and chunked replies are both decoded.
+ * reply ends when the daemon closes the connection (the plugin never half-closes: see `connect`);
+ * `Content-Length` and chunked replies are both decoded.
  */
 export function postJson(
   socketPath: string,
@@ -41,8 +42,10 @@ export function postJson(
       socket.destroy(new TransportError('ETIMEDOUT', `no reply within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.on('connect', () => {
-      socket.write(head);
-      socket.end(body);
+      // No half-close (`end(body)`): node's http server, on the client's FIN, aborts the request and closes
+      // the socket, so a reply that takes longer than a tick (GC, a queued commit) was lost. The reply's
+      // `Connection: close` ends the exchange instead.
+      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => {
