@@ -2,6 +2,7 @@
  * From a parsed body to a checked object of the addressed kind: apiVersion/kind must match the URL,
  * the schema must hold, unknown fields are handled per `fieldValidation`.
  */
+import { validateObjectMeta } from './object-meta.js';
 import { ApiError, fieldCause } from './errors.js';
 import { apiVersionOf, subjectOf } from './kinds/index.js';
 import type { KindDefinition } from './kinds/types.js';
@@ -72,5 +73,9 @@ export function decodeObject(
   const object = { ...value, apiVersion: expected, kind: def.kind } as unknown as KubeObject;
   object.metadata = (isObject(value['metadata']) ? value['metadata'] : {}) as KubeObject['metadata'];
   if (!object.metadata.name && nameFromUrl) object.metadata.name = nameFromUrl;
+  // Labels, annotations and finalizers must be what Kubernetes accepts (SEC-2); a name is checked only when
+  // given (a create may carry generateName instead; the service checks the final name).
+  const metaCauses = validateObjectMeta({ ...object.metadata, name: object.metadata.name || 'placeholder' });
+  if (metaCauses.length > 0) throw ApiError.invalid(subjectOf(def, name), metaCauses);
   return { object, warnings };
 }

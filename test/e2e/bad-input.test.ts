@@ -148,6 +148,25 @@ describe('SEC-2 bad input changes nothing and never crashes the daemon', () => {
     await unharmed(pid);
   });
 
+  test('SEC-2 invalid labels, annotation keys and finalizers → 422 naming metadata.*', async () => {
+    const pid = e.daemon.pid;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ labels: { 'bad key!': 'x' } }, 'metadata.labels'],
+      [{ labels: { app: 'no spaces allowed' } }, 'metadata.labels'],
+      [{ annotations: { '-leading.dash/x': 'v' } }, 'metadata.annotations'],
+      [{ finalizers: ['not a finalizer!'] }, 'metadata.finalizers[0]'],
+    ];
+    for (const [meta, field] of cases) {
+      const subnet = make.subnet('meta-bad', { cidrBlock: '10.135.0.0/24' }) as unknown as { metadata: Record<string, unknown> };
+      subnet.metadata = { ...subnet.metadata, ...meta };
+      const r = await e.http('POST', SUBNETS, { body: JSON.stringify(subnet) });
+      const st = status(r);
+      assert.equal(r.status, 422, `${JSON.stringify(meta)}: ${st.message}`);
+      assert.ok(st.fields.includes(field), `${field} in ${JSON.stringify(st.fields)}`);
+    }
+    await unharmed(pid);
+  });
+
   test('SEC-2 unknown fields → 400 strict decoding error naming each field', async () => {
     const pid = e.daemon.pid;
     const body = { ...make.subnet('unknown', { cidrBlock: '10.135.0.0/24', cidrBlok: 'typo' }), extra: 1 };
