@@ -4,7 +4,7 @@ import { type RangeSet } from './ip/range-set.js';
 import { type Effect, type Outcome } from './effects.js';
 import { type Engine } from './engine.js';
 import { ErrorCode, IpamError } from './errors.js';
-import { type Lease, type LeaseAddress, cloneLease } from './lease.js';
+import { HeldAddress, type Lease, type LeaseAddress, cloneLease } from './lease.js';
 import { formatMac, randomMac } from './mac.js';
 
 /** One ip_pool list entry: the address(es) of one pod (STA-5). */
@@ -221,7 +221,7 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
       const { value, pool, seq, space } = t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
       engine.spaces.get(space)!.hold(value, lease);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
-      const held: LeaseAddress = { space, family: t.family, value, pool };
+      const held: LeaseAddress = new HeldAddress(space, value, pool);
       lease.addresses = lease.addresses.length === 0 ? [held] : [...lease.addresses, held];
       effects.push({ type: 'hold', space, family: t.family, value, key: req.key, fromQuarantineSeq: seq });
     }
@@ -274,8 +274,10 @@ function releaseOne(engine: Engine, lease: Lease, a: LeaseAddress, effects: Effe
 function assignMac(engine: Engine, req: AllocateRequest, lease: Lease, effects: Effect[]): void {
   if (typeof req.mac === 'number') {
     if (lease.mac === req.mac) return;
-    const holder = engine.macs.get(req.mac);
-    if (holder && holder.key !== lease.key) throw conflict(`MAC ${formatMac(req.mac)} is already held by ${holder.key}`, holder.key);
+    if (engine.macs.has(req.mac)) {
+      const holder = engine.macHolder(req.mac)?.key ?? 'another owner';
+      throw conflict(`MAC ${formatMac(req.mac)} is already held by ${holder}`, holder);
+    }
     if (lease.mac !== undefined) {
       engine.macs.delete(lease.mac);
       effects.push({ type: 'releaseMac', mac: lease.mac, key: lease.key });
@@ -288,6 +290,6 @@ function assignMac(engine: Engine, req: AllocateRequest, lease: Lease, effects: 
     if (subnet && subnet.provider !== 'ovn') return;
     lease.mac = randomMac(engine.random, engine.macs);
   }
-  engine.macs.set(lease.mac, lease);
+  engine.macs.add(lease.mac);
   effects.push({ type: 'holdMac', mac: lease.mac, key: lease.key });
 }

@@ -463,7 +463,7 @@ function checkInvariants(engine: Engine): void {
     }
     if (lease.mac !== undefined) {
       withMac++;
-      assert.equal(engine.macs.get(lease.mac), lease, 'MAC index points back (unique MAC)');
+      assert.equal(engine.macHolder(lease.mac), lease, 'MAC index points back (unique MAC)');
       assert.ok(
         STATIC_MACS.includes(lease.mac) || (Math.floor(lease.mac / 2 ** 40) & 0x03) === 0x02,
         'locally administered unicast',

@@ -3,7 +3,7 @@ import { cidrsOverlap, formatCidr, parseCidr } from './ip/cidr.js';
 import { RangeSet } from './ip/range-set.js';
 import { type Effect, type Outcome } from './effects.js';
 import { ErrorCode, IpamError } from './errors.js';
-import { type Lease, type LeaseAddress, type LeaseRecord, cloneLease } from './lease.js';
+import { HeldAddress, type Lease, type LeaseAddress, type LeaseRecord, cloneLease } from './lease.js';
 import { formatMac, parseMac } from './mac.js';
 import { type IPPoolModel } from './model/ippool.js';
 import { type ReservationModel } from './model/reservation.js';
@@ -52,7 +52,9 @@ export class Engine {
   /** @internal */ readonly reservations = new Map<string, ReservationModel>();
   /** @internal */ readonly spaces = new Map<string, Space<Lease>>();
   /** @internal */ readonly leases = new Map<string, Lease>();
-  /** @internal */ readonly macs = new Map<number, Lease>();
+  /** @internal Every held MAC (ENG-6: unique store-wide). A set, not a map: who holds one is looked up
+   * through the leases only when a static MAC conflicts, which keeps ~10 bytes off every allocation. */
+  readonly macs = new Set<number>();
   /** @internal */ seq = 0;
   /** Bumped by every change of state, so derived views (usage counters) can be cached per version. */
   version = 0;
@@ -334,6 +336,13 @@ export class Engine {
     return this.spaceOwners.get(space);
   }
 
+  /** The lease holding a MAC, if any (a scan: only for conflict messages). */
+  macHolder(mac: number): Lease | undefined {
+    if (!this.macs.has(mac)) return undefined;
+    for (const lease of this.leases.values()) if (lease.mac === mac) return lease;
+    return undefined;
+  }
+
   getLease(key: string): Lease | undefined {
     return this.leases.get(key);
   }
@@ -443,7 +452,7 @@ export class Engine {
       } else if (e.type === 'holdMac') {
         this.macs.delete(e.mac);
       } else {
-        this.macs.set(e.mac, outcome.before!);
+        this.macs.add(e.mac);
       }
     }
     const key = outcome.before?.key ?? outcome.lease?.key;
@@ -452,7 +461,7 @@ export class Engine {
       const restored = outcome.before;
       this.leases.set(key, restored);
       for (const a of restored.addresses) this.spaces.get(a.space)!.held.set(a.value, restored);
-      if (restored.mac !== undefined) this.macs.set(restored.mac, restored);
+      if (restored.mac !== undefined) this.macs.add(restored.mac);
     } else {
       this.leases.delete(key);
     }
@@ -526,9 +535,9 @@ export class Engine {
       const addr: Address = parseAddress(a.address);
       const space = this.space(a.space, addr.family);
       space.hold(addr.value, lease);
-      lease.addresses.push({ space: a.space, family: addr.family, value: addr.value, pool: a.pool ?? '' });
+      lease.addresses.push(new HeldAddress(a.space, addr.value, a.pool ?? ''));
     }
-    if (lease.mac !== undefined) this.macs.set(lease.mac, lease);
+    if (lease.mac !== undefined) this.macs.add(lease.mac);
     this.leases.set(lease.key, lease);
     return lease;
   }

@@ -31,6 +31,22 @@ export interface LeaseRecord {
   mac?: string | undefined;
 }
 
+/**
+ * The engine's own LeaseAddress: the family is derived from the address-space id (an IPv6 CIDR has a ':')
+ * instead of stored, one field less on every held address.
+ */
+export class HeldAddress implements LeaseAddress {
+  constructor(
+    readonly space: string,
+    readonly value: bigint,
+    readonly pool: string,
+  ) {}
+
+  get family(): Family {
+    return this.space.includes(':') ? 6 : 4;
+  }
+}
+
 export function leaseAddress(lease: Lease, family: Family): LeaseAddress | undefined {
   return lease.addresses.find((a) => a.family === family);
 }

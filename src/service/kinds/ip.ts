@@ -128,7 +128,7 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
     return allocate(ctx.engine, { key: obj.metadata.name!, subnet: subnetName, addresses, mac });
   } catch (e) {
     // A conflict on the requested MAC names spec.macAddress, not the address fields.
-    const macHolder = mac === undefined ? undefined : ctx.engine.macs.get(mac);
+    const macHolder = mac === undefined ? undefined : ctx.engine.macHolder(mac);
     if (e instanceof IpamError && !e.field && macHolder && macHolder.key !== obj.metadata.name && e.code === ErrorCode.AddressConflict) {
       throw e.at('spec.macAddress');
     }
