@@ -48,8 +48,8 @@ interface Target {
   sources: [string, RangeSet, string][];
   /** Pool recorded on the lease for a static address. */
   pool: string;
-  /** Describes the source for error messages (built only when one is needed). */
-  label: () => string;
+  /** What the source is called in error messages (`subnet ovn-default`, `IPPool a, b`), joined only when one is needed. */
+  label: [string, string | readonly string[]];
   /** Spiderpool wording for exhaustion (users grep for it). */
   spider: boolean;
 }
@@ -121,7 +121,7 @@ function subnetTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
     const pool = req.ippool ?? '';
     const owning = value === undefined ? pool : poolOfAddress(engine, subnet.name, f.family, value);
     const source: [string, RangeSet, string] = pool ? [pool, engine.candidates('ippool', pool, f.family), f.space] : ['', engine.candidates('subnet', subnet.name, f.family), f.space];
-    return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: () => (pool ? `IPPool ${pool}` : `subnet ${subnet.name}`), spider: false };
+    return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: pool ? ['IPPool', pool] : ['subnet', subnet.name], spider: false };
   });
 }
 
@@ -162,7 +162,7 @@ function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
       pool = hit[0];
       space = engine.spiderPools.get(pool)!.space;
     }
-    targets.push({ family, space, value, sources, pool, label: () => `IPPool ${names.join(', ')}`, spider: true });
+    targets.push({ family, space, value, sources, pool, label: ['IPPool', names], spider: true });
   }
   if (targets.length === 0) throw new IpamError(ErrorCode.PoolNotFound, 'no SpiderIPPool given for either family');
   return targets;
@@ -258,9 +258,11 @@ function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined):
       return { value: found.value, pool, seq, space: id };
     }
   }
+  const [what, names] = t.label;
+  const label = `${what} ${typeof names === 'string' ? names : names.join(', ')}`;
   const message = t.spider
-    ? `failed to allocate ${familyName(t.family)} address from ${t.label()}: all IP addresses used out`
-    : `no available ${familyName(t.family)} address in ${t.label()}`;
+    ? `failed to allocate ${familyName(t.family)} address from ${label}: all IP addresses used out`
+    : `no available ${familyName(t.family)} address in ${label}`;
   throw new IpamError(ErrorCode.NoAvailableAddress, message);
 }
 
