@@ -14,7 +14,11 @@ if (!name || !available.includes(name)) {
   process.exit(2);
 }
 // Each benchmark runs in its own process with the flags it needs (--expose-gc for heap figures).
-const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, name, 'index.ts'), ...process.argv.slice(3)], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--expose-gc', '--import', 'tsx', join(here, name, 'index.ts'), ...process.argv.slice(3)],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

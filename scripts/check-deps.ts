@@ -17,7 +17,8 @@ function walk(dir: string): string[] {
   });
 }
 
-const importRe = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const importRe =
+  /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
 const problems: string[] = [];
 for (const file of walk(src)) {
   if (file.endsWith('.test.ts')) continue;
@@ -38,8 +39,14 @@ for (const file of walk(src)) {
       continue;
     }
     const targetLayer = target.split('/')[0] ?? '';
-    if (rel.startsWith('cni/plugin/') && !target.startsWith('cni/plugin/') && !target.startsWith('cni/wire')) {
-      problems.push(`${rel}: the CNI plugin executable may import only cni/plugin and cni/wire, not '${target}'`);
+    if (
+      rel.startsWith('cni/plugin/') &&
+      !target.startsWith('cni/plugin/') &&
+      !target.startsWith('cni/wire')
+    ) {
+      problems.push(
+        `${rel}: the CNI plugin executable may import only cni/plugin and cni/wire, not '${target}'`,
+      );
       continue;
     }
     if (layer === 'core' && targetLayer !== 'core') {

@@ -9,5 +9,6 @@ bash scripts/setup.sh --test
 npm run --silent typecheck
 npm run --silent deps
 npx eslint --quiet .
+npx prettier --check --log-level warn .
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

@@ -17,10 +17,26 @@ const run = promisify(execFile);
 function post(agent: Agent, api: string, token: string, body: string): Promise<number> {
   const url = new URL('/apis/kubeovn.io/v1/ips', api);
   return new Promise((ok, fail) => {
-    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 201 || res.statusCode === 200 ? ok(res.statusCode) : fail(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 201 || res.statusCode === 200
+            ? ok(res.statusCode)
+            : fail(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -28,11 +44,26 @@ function post(agent: Agent, api: string, token: string, body: string): Promise<n
 
 function body(i: number): string {
   const name = `bench-${i}`;
-  return JSON.stringify({ apiVersion: 'kubeovn.io/v1', kind: 'IP', metadata: { name: `${name}.default` }, spec: { subnet: 'ovn-default', namespace: 'default', podName: name, podType: '' } });
+  return JSON.stringify({
+    apiVersion: 'kubeovn.io/v1',
+    kind: 'IP',
+    metadata: { name: `${name}.default` },
+    spec: { subnet: 'ovn-default', namespace: 'default', podName: name, podType: '' },
+  });
 }
 
-async function createRange(api: string, token: string, from: number, to: number, latencies?: number[]): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS, ca: readFileSync(join(dataDir, 'tls.crt')) });
+async function createRange(
+  api: string,
+  token: string,
+  from: number,
+  to: number,
+  latencies?: number[],
+): Promise<number> {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: CLIENTS,
+    ca: readFileSync(join(dataDir, 'tls.crt')),
+  });
   let next = from;
   const t0 = performance.now();
   await Promise.all(
@@ -56,14 +87,19 @@ function percentile(values: number[], p: number): number {
 
 const dataDir = tempDir('ipkeeper-bench-api-');
 try {
-  let daemon = await startDaemon({ dataDir, args: ['--default-subnet', '10.0.0.0/8', '--log-level', 'warn'] });
+  let daemon = await startDaemon({
+    dataDir,
+    args: ['--default-subnet', '10.0.0.0/8', '--log-level', 'warn'],
+  });
   log(`daemon pid ${daemon.pid} at ${daemon.api}`);
   const latencies: number[] = [];
   const seconds = await createRange(daemon.api, daemon.token, 0, MEASURED, latencies);
   const createsPerS = Math.round(MEASURED / seconds);
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
-  log(`${MEASURED} creates by ${CLIENTS} clients: ${createsPerS}/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+  log(
+    `${MEASURED} creates by ${CLIENTS} clients: ${createsPerS}/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+  );
   if (TOTAL > MEASURED) {
     const s = await createRange(daemon.api, daemon.token, MEASURED, TOTAL);
     log(`filled to ${TOTAL} objects (${Math.round((TOTAL - MEASURED) / s)}/s)`);
@@ -73,19 +109,29 @@ try {
   // measured with 5,000-object pages (20 requests); the default chunk size is measured too, for the record.
   const timeList = async (chunk: number): Promise<{ seconds: number; rows: number }> => {
     const t0 = performance.now();
-    const listed = await run('kubectl', ['--kubeconfig', daemon.kubeconfig, 'get', 'ips', `--chunk-size=${chunk}`, '--no-headers'], { maxBuffer: 1 << 30 });
+    const listed = await run(
+      'kubectl',
+      ['--kubeconfig', daemon.kubeconfig, 'get', 'ips', `--chunk-size=${chunk}`, '--no-headers'],
+      { maxBuffer: 1 << 30 },
+    );
     return { seconds: (performance.now() - t0) / 1000, rows: listed.stdout.trim().split('\n').length };
   };
   const { seconds: listSeconds, rows } = await timeList(5000);
   log(`kubectl get ips --chunk-size=5000: ${rows} rows in ${listSeconds.toFixed(2)} s`);
   const defaultChunk = await timeList(500);
-  log(`kubectl get ips (default --chunk-size=500): ${defaultChunk.rows} rows in ${defaultChunk.seconds.toFixed(2)} s`);
+  log(
+    `kubectl get ips (default --chunk-size=500): ${defaultChunk.rows} rows in ${defaultChunk.seconds.toFixed(2)} s`,
+  );
   let t = performance.now();
   await daemon.stop();
   const db = join(dataDir, 'ipkeeper.db');
   const bytes = statSync(db).size + (statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0);
   t = performance.now();
-  daemon = await startDaemon({ dataDir, args: ['--default-subnet', '10.0.0.0/8', '--log-level', 'warn'], timeoutMs: 120_000 });
+  daemon = await startDaemon({
+    dataDir,
+    args: ['--default-subnet', '10.0.0.0/8', '--log-level', 'warn'],
+    timeoutMs: 120_000,
+  });
   const restartSeconds = (performance.now() - t) / 1000;
   log(`restart with ${TOTAL} allocations: ready in ${restartSeconds.toFixed(2)} s; store ${bytes} bytes`);
   await daemon.stop();

@@ -7,7 +7,9 @@ import { type Address, type Family } from '../../src/core/index.js';
 // Loading the TypeScript through tsx instead adds its transforms (e.g. a helper call per closure created).
 type Core = typeof CoreModule;
 const distCore = '../../dist/core/index.js';
-const { Engine, allocate, buildSubnet, mulberry32, parseCidr, usableRange } = (await import(distCore)) as Core;
+const { Engine, allocate, buildSubnet, mulberry32, parseCidr, usableRange } = (await import(
+  distCore
+)) as Core;
 type Engine = InstanceType<Core['Engine']>;
 
 const N = Number(process.env.BENCH_N ?? 100_000);
@@ -60,14 +62,19 @@ function run(cidrBlock: string, statics: Address[][] | undefined): Run {
   t = performance.now();
   for (let i = 0; i < N; i++) engine.release(keys[i]!);
   const releaseMs = performance.now() - t;
-  return { allocsPerS: Math.round((N / allocMs) * 1000), releasesPerS: Math.round((N / releaseMs) * 1000), bytesPerHeld: Math.round(bytesPerHeld) };
+  return {
+    allocsPerS: Math.round((N / allocMs) * 1000),
+    releasesPerS: Math.round((N / releaseMs) * 1000),
+    bytesPerHeld: Math.round(bytesPerHeld),
+  };
 }
 
 function best(f: () => Run, rounds = 3): Run {
   let out: Run | undefined;
   for (let i = 0; i < rounds; i++) {
     const r = f();
-    if (!out || r.allocsPerS > out.allocsPerS) out = { ...r, bytesPerHeld: Math.min(r.bytesPerHeld, out?.bytesPerHeld ?? Infinity) };
+    if (!out || r.allocsPerS > out.allocsPerS)
+      out = { ...r, bytesPerHeld: Math.min(r.bytesPerHeld, out?.bytesPerHeld ?? Infinity) };
   }
   return out!;
 }
@@ -91,7 +98,9 @@ const v4 = '10.0.0.0/8';
 const v6 = 'fd00::/104';
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const first = scatteredAddresses(v4, 1)[0]!;
-log(`first scattered IPv4 address: 10.${Number((first.value >> 16n) & 255n)}.${Number((first.value >> 8n) & 255n)}.${Number(first.value & 255n)}`);
+log(
+  `first scattered IPv4 address: 10.${Number((first.value >> 16n) & 255n)}.${Number((first.value >> 8n) & 255n)}.${Number(first.value & 255n)}`,
+);
 
 const serial4 = best(() => run(v4, undefined));
 log(`serial v4: ${JSON.stringify(serial4)}`);

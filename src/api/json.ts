@@ -23,7 +23,9 @@ export function toJson(value: unknown): string {
   } catch (e) {
     if (!(e instanceof TypeError)) throw e;
   }
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v.toString()}` : v)) ?? 'null';
+  const text =
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v.toString()}` : v)) ??
+    'null';
   return text.replace(BIG_RE, '$1');
 }
 

@@ -56,7 +56,10 @@ export function parseLimit(text: string | null): number {
  * One page of an already sorted list, for services that keep their items in a sorted array (the test
  * stand-in does). Binary search for the first name after `after`, then walk until `limit` matches.
  */
-export function sliceSorted(items: readonly KubeObject[], options: { after?: string; limit?: number; filter?: (o: KubeObject) => boolean } = {}): { items: KubeObject[]; more: boolean; remaining: number } {
+export function sliceSorted(
+  items: readonly KubeObject[],
+  options: { after?: string; limit?: number; filter?: (o: KubeObject) => boolean } = {},
+): { items: KubeObject[]; more: boolean; remaining: number } {
   let lo = 0;
   let hi = items.length;
   if (options.after !== undefined) {
@@ -80,7 +83,12 @@ export function sliceSorted(items: readonly KubeObject[], options: { after?: str
 }
 
 /** The continue token and list metadata of a page the service returned. */
-export function pageMeta(resource: string, page: { items: KubeObject[]; more?: boolean; remaining?: number }, rv: string, exactRemaining: boolean): Omit<Page, 'items'> {
+export function pageMeta(
+  resource: string,
+  page: { items: KubeObject[]; more?: boolean; remaining?: number },
+  rv: string,
+  exactRemaining: boolean,
+): Omit<Page, 'items'> {
   const last = page.items[page.items.length - 1]?.metadata.name;
   const more = page.more === true && last !== undefined;
   return {
@@ -94,7 +102,13 @@ export function pageMeta(resource: string, page: { items: KubeObject[]; more?: b
  * One page of `items` (already filtered and sorted by name). `snapshotRv` is the version of the
  * current list, used when this is the first page.
  */
-export function paginate(resource: string, items: KubeObject[], snapshotRv: string, limit: number, continueText: string | null): Page {
+export function paginate(
+  resource: string,
+  items: KubeObject[],
+  snapshotRv: string,
+  limit: number,
+  continueText: string | null,
+): Page {
   const token = continueText ? decodeContinue(resource, continueText) : undefined;
   const page = sliceSorted(items, { ...(token ? { after: token.after } : {}), limit });
   return { items: page.items, ...pageMeta(resource, page, token?.rv ?? snapshotRv, true) };

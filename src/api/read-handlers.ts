@@ -55,7 +55,10 @@ export function handleList(rr: ResourceRequest): void {
     ...(limit > 0 ? { limit } : {}),
     ...(selectors ? { filter: (o: KubeObject) => byLabel(o) && byField(o) } : {}),
   });
-  const page = { items: result.items, ...pageMeta(rr.def.plural, result, token?.rv ?? result.resourceVersion, !selectors) };
+  const page = {
+    items: result.items,
+    ...pageMeta(rr.def.plural, result, token?.rv ?? result.resourceVersion, !selectors),
+  };
   const listMeta = {
     resourceVersion: page.resourceVersion,
     continue: page.continueToken,

@@ -65,7 +65,10 @@ function splitByFamily(addresses: readonly Address[] | undefined): ReadonlyMap<F
   const out = new Map<Family, bigint>();
   for (const a of addresses ?? []) {
     if (out.has(a.family)) {
-      throw new IpamError(ErrorCode.InvalidIPFamily, `two ${familyName(a.family)} addresses requested for one interface; give at most one per family`);
+      throw new IpamError(
+        ErrorCode.InvalidIPFamily,
+        `two ${familyName(a.family)} addresses requested for one interface; give at most one per family`,
+      );
     }
     out.set(a.family, a.value);
   }
@@ -79,9 +82,14 @@ function checkStatic(engine: Engine, key: string, t: Target, value: bigint): voi
   const fam = subnet?.families.find((f) => f.space === t.space);
   if (fam) {
     if (value < fam.usable.start || value > fam.usable.end) {
-      throw new IpamError(ErrorCode.AddressOutOfRange, `${text} is the network or broadcast address of subnet ${subnet!.name} (${fam.space})`, { value: text });
+      throw new IpamError(
+        ErrorCode.AddressOutOfRange,
+        `${text} is the network or broadcast address of subnet ${subnet!.name} (${fam.space})`,
+        { value: text },
+      );
     }
-    if (value === fam.gateway) throw conflict(`${text} is the gateway of subnet ${subnet!.name}`, subnet!.name);
+    if (value === fam.gateway)
+      throw conflict(`${text} is the gateway of subnet ${subnet!.name}`, subnet!.name);
   }
   const holder = engine.holderOf(t.space, value);
   if (holder && holder.key !== key) throw conflict(`${text} is already held by ${holder.key}`, holder.key);
@@ -95,39 +103,71 @@ function subnetTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
   let subnetName = req.subnet;
   if (req.ippool !== undefined) {
     const pool = engine.ippools.get(req.ippool);
-    if (!pool) throw new IpamError(ErrorCode.PoolNotFound, `IPPool ${req.ippool} does not exist`, { value: req.ippool });
+    if (!pool)
+      throw new IpamError(ErrorCode.PoolNotFound, `IPPool ${req.ippool} does not exist`, {
+        value: req.ippool,
+      });
     if (subnetName !== undefined && subnetName !== pool.subnet) {
-      throw new IpamError(ErrorCode.InvalidInput, `IPPool ${req.ippool} belongs to subnet ${pool.subnet}, not ${subnetName}`);
+      throw new IpamError(
+        ErrorCode.InvalidInput,
+        `IPPool ${req.ippool} belongs to subnet ${pool.subnet}, not ${subnetName}`,
+      );
     }
     subnetName = pool.subnet;
   }
   if (subnetName === undefined) throw new IpamError(ErrorCode.NoSubnet, 'no subnet given for the allocation');
   const subnet = engine.subnets.get(subnetName);
-  if (!subnet) throw new IpamError(ErrorCode.NoSubnet, `subnet ${subnetName} does not exist`, { value: subnetName });
+  if (!subnet)
+    throw new IpamError(ErrorCode.NoSubnet, `subnet ${subnetName} does not exist`, { value: subnetName });
   for (const [family, value] of statics) {
     const fam = subnet.families.find((f) => f.family === family);
     const text = formatValue(family, value);
     if (!fam) {
-      throw new IpamError(ErrorCode.InvalidIPFamily, `${text} is ${familyName(family)} but subnet ${subnet.name} (${subnet.cidrBlock}) has no ${familyName(family)} CIDR`, { value: text });
+      throw new IpamError(
+        ErrorCode.InvalidIPFamily,
+        `${text} is ${familyName(family)} but subnet ${subnet.name} (${subnet.cidrBlock}) has no ${familyName(family)} CIDR`,
+        { value: text },
+      );
     }
     if (!cidrContains(fam.cidr, { family, value })) {
-      throw new IpamError(ErrorCode.AddressOutOfRange, `${text} is outside subnet ${subnet.name} (${formatCidr(fam.cidr)})`, { value: text });
+      throw new IpamError(
+        ErrorCode.AddressOutOfRange,
+        `${text} is outside subnet ${subnet.name} (${formatCidr(fam.cidr)})`,
+        { value: text },
+      );
     }
   }
-  const families = subnet.families.filter((f) => !req.families || req.families.includes(f.family) || statics.has(f.family));
-  if (families.length === 0) throw new IpamError(ErrorCode.InvalidIPFamily, `subnet ${subnet.name} (${subnet.protocol}) has none of the requested families`);
+  const families = subnet.families.filter(
+    (f) => !req.families || req.families.includes(f.family) || statics.has(f.family),
+  );
+  if (families.length === 0)
+    throw new IpamError(
+      ErrorCode.InvalidIPFamily,
+      `subnet ${subnet.name} (${subnet.protocol}) has none of the requested families`,
+    );
   return families.map((f) => {
     const value = statics.get(f.family);
     const pool = req.ippool ?? '';
     const owning = value === undefined ? pool : poolOfAddress(engine, subnet.name, f.family, value);
-    const source: [string, RangeSet, string] = pool ? [pool, engine.candidates('ippool', pool, f.family), f.space] : ['', engine.candidates('subnet', subnet.name, f.family), f.space];
-    return { family: f.family, space: f.space, value, sources: [source], pool: owning, label: pool ? ['IPPool', pool] : ['subnet', subnet.name], spider: false };
+    const source: [string, RangeSet, string] = pool
+      ? [pool, engine.candidates('ippool', pool, f.family), f.space]
+      : ['', engine.candidates('subnet', subnet.name, f.family), f.space];
+    return {
+      family: f.family,
+      space: f.space,
+      value,
+      sources: [source],
+      pool: owning,
+      label: pool ? ['IPPool', pool] : ['subnet', subnet.name],
+      spider: false,
+    };
   });
 }
 
 /** The Kube-OVN IPPool of a subnet that contains an address ('' for none). */
 function poolOfAddress(engine: Engine, subnet: string, family: Family, value: bigint): string {
-  for (const p of engine.ippools.values()) if (p.subnet === subnet && p.sets.get(family)?.contains(value)) return p.name;
+  for (const p of engine.ippools.values())
+    if (p.subnet === subnet && p.sets.get(family)?.contains(value)) return p.name;
   return '';
 }
 
@@ -144,9 +184,14 @@ function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
     for (const name of names) {
       const pool = engine.spiderPools.get(name);
       // SPP-6: a named pool that does not exist is an error, with no fall-through to the next.
-      if (!pool) throw new IpamError(ErrorCode.PoolNotFound, `SpiderIPPool ${name} does not exist`, { value: name });
+      if (!pool)
+        throw new IpamError(ErrorCode.PoolNotFound, `SpiderIPPool ${name} does not exist`, { value: name });
       if (pool.family !== family) {
-        throw new IpamError(ErrorCode.InvalidIPFamily, `SpiderIPPool ${name} is IPv${pool.family}, listed as an ${familyName(family)} pool`, { value: name });
+        throw new IpamError(
+          ErrorCode.InvalidIPFamily,
+          `SpiderIPPool ${name} is IPv${pool.family}, listed as an ${familyName(family)} pool`,
+          { value: name },
+        );
       }
       if (pool.disabled) continue;
       space ||= pool.space;
@@ -157,14 +202,19 @@ function spiderTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMa
     if (value !== undefined) {
       const hit = sources.find(([name]) => engine.spiderPools.get(name)!.effective.contains(value));
       if (!hit) {
-        throw new IpamError(ErrorCode.AddressOutOfRange, `${formatValue(family, value)} is in none of the SpiderIPPools ${names.join(', ')}`, { value: formatValue(family, value) });
+        throw new IpamError(
+          ErrorCode.AddressOutOfRange,
+          `${formatValue(family, value)} is in none of the SpiderIPPools ${names.join(', ')}`,
+          { value: formatValue(family, value) },
+        );
       }
       pool = hit[0];
       space = engine.spiderPools.get(pool)!.space;
     }
     targets.push({ family, space, value, sources, pool, label: ['IPPool', names], spider: true });
   }
-  if (targets.length === 0) throw new IpamError(ErrorCode.PoolNotFound, 'no SpiderIPPool given for either family');
+  if (targets.length === 0)
+    throw new IpamError(ErrorCode.PoolNotFound, 'no SpiderIPPool given for either family');
   return targets;
 }
 
@@ -197,8 +247,10 @@ function chooseEntry(engine: Engine, req: AllocateRequest): ReadonlyMap<Family, 
  */
 export function allocate(engine: Engine, req: AllocateRequest): Outcome {
   engine.version++;
-  if (typeof req.key !== 'string' || req.key === '') throw new IpamError(ErrorCode.InvalidInput, 'an allocation needs a non-empty owner key');
-  const statics = req.entries && req.entries.length > 0 ? chooseEntry(engine, req) : splitByFamily(req.addresses);
+  if (typeof req.key !== 'string' || req.key === '')
+    throw new IpamError(ErrorCode.InvalidInput, 'an allocation needs a non-empty owner key');
+  const statics =
+    req.entries && req.entries.length > 0 ? chooseEntry(engine, req) : splitByFamily(req.addresses);
   const targets = req.spiderPools ? spiderTargets(engine, req, statics) : subnetTargets(engine, req, statics);
   const existing = engine.leases.get(req.key);
   const before = existing ? cloneLease(existing) : undefined;
@@ -211,14 +263,22 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
     // An interface that moves to another subnet gives up what it holds outside it, the untargeted family too.
     if (subnetName && lease.addresses.length > 0) {
       const home = engine.subnets.get(subnetName)!.families.map((f) => f.space);
-      for (const a of lease.addresses.filter((x) => !home.includes(x.space))) releaseOne(engine, lease, a, effects);
+      for (const a of lease.addresses.filter((x) => !home.includes(x.space)))
+        releaseOne(engine, lease, a, effects);
     }
     for (const t of targets) {
       const current = lease.addresses.find((a) => a.family === t.family);
       // ENG-4: a dynamic request keeps what the key holds in any of its candidate spaces; a static one its exact address.
-      if (current && (t.value === undefined ? current.space === t.space || t.sources.some((s) => s[2] === current.space) : current.space === t.space && t.value === current.value)) continue;
+      if (
+        current &&
+        (t.value === undefined
+          ? current.space === t.space || t.sources.some((s) => s[2] === current.space)
+          : current.space === t.space && t.value === current.value)
+      )
+        continue;
       if (current) releaseOne(engine, lease, current, effects);
-      const { value, pool, seq, space } = t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
+      const { value, pool, seq, space } =
+        t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
       engine.spaces.get(space)!.hold(value, lease);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
       const held: LeaseAddress = new HeldAddress(space, value, pool);

@@ -7,7 +7,14 @@ import { type Lease } from './lease.js';
  * effects back to `Engine.revert`, which undoes them exactly.
  */
 export type Effect =
-  | { type: 'hold'; space: string; family: Family; value: bigint; key: string; fromQuarantineSeq: number | undefined }
+  | {
+      type: 'hold';
+      space: string;
+      family: Family;
+      value: bigint;
+      key: string;
+      fromQuarantineSeq: number | undefined;
+    }
   | { type: 'release'; space: string; family: Family; value: bigint; key: string; seq: number }
   | { type: 'holdMac'; mac: number; key: string }
   | { type: 'releaseMac'; mac: number; key: string };

@@ -59,7 +59,11 @@ export class Engine {
   /** Bumped by every change of state, so derived views (usage counters) can be cached per version. */
   version = 0;
   /** Candidate sets by kind, then name, then family (no string building on the hot path). */
-  private readonly candidateCache = { subnet: new Map<string, RangeSet[]>(), ippool: new Map<string, RangeSet[]>(), spider: new Map<string, RangeSet[]>() };
+  private readonly candidateCache = {
+    subnet: new Map<string, RangeSet[]>(),
+    ippool: new Map<string, RangeSet[]>(),
+    spider: new Map<string, RangeSet[]>(),
+  };
   private spaceOwners: Map<string, SubnetModel> | undefined;
   private reservedCache: Map<Family, RangeSet> | undefined;
 
@@ -76,21 +80,29 @@ export class Engine {
       for (const f of model.families) {
         const clash = other.families.find((o) => cidrsOverlap(o.cidr, f.cidr));
         if (clash) {
-          throw new IpamError(ErrorCode.InvalidSubnet, `spec.cidrBlock ${f.space} overlaps subnet ${other.name} (${clash.space}); choose a CIDR that no other subnet uses`, {
-            field: 'spec.cidrBlock',
-            value: f.space,
-            holder: other.name,
-          });
+          throw new IpamError(
+            ErrorCode.InvalidSubnet,
+            `spec.cidrBlock ${f.space} overlaps subnet ${other.name} (${clash.space}); choose a CIDR that no other subnet uses`,
+            {
+              field: 'spec.cidrBlock',
+              value: f.space,
+              holder: other.name,
+            },
+          );
         }
       }
     }
     for (const pool of this.spiderPools.values()) {
       for (const f of model.families) {
         if (pool.space !== f.space && cidrsOverlap(pool.cidr, f.cidr)) {
-          throw new IpamError(ErrorCode.InvalidSubnet, `spec.cidrBlock ${f.space} overlaps SpiderIPPool ${pool.name} (subnet ${pool.space}); a pool's subnet must equal a Subnet's CIDR or not overlap it`, {
-            field: 'spec.cidrBlock',
-            holder: pool.name,
-          });
+          throw new IpamError(
+            ErrorCode.InvalidSubnet,
+            `spec.cidrBlock ${f.space} overlaps SpiderIPPool ${pool.name} (subnet ${pool.space}); a pool's subnet must equal a Subnet's CIDR or not overlap it`,
+            {
+              field: 'spec.cidrBlock',
+              holder: pool.name,
+            },
+          );
         }
       }
     }
@@ -99,10 +111,18 @@ export class Engine {
       const inUse = this.subnetHeldCount(old);
       if (inUse > 0) {
         if (old.cidrBlock !== model.cidrBlock) {
-          throw new IpamError(ErrorCode.InUse, `spec.cidrBlock of subnet ${old.name} cannot change while ${inUse} address(es) are in use; release them first`, { field: 'spec.cidrBlock' });
+          throw new IpamError(
+            ErrorCode.InUse,
+            `spec.cidrBlock of subnet ${old.name} cannot change while ${inUse} address(es) are in use; release them first`,
+            { field: 'spec.cidrBlock' },
+          );
         }
         if (old.gatewayText !== model.gatewayText) {
-          throw new IpamError(ErrorCode.InUse, `spec.gateway of subnet ${old.name} cannot change while ${inUse} address(es) are in use; release them first`, { field: 'spec.gateway' });
+          throw new IpamError(
+            ErrorCode.InUse,
+            `spec.gateway of subnet ${old.name} cannot change while ${inUse} address(es) are in use; release them first`,
+            { field: 'spec.gateway' },
+          );
         }
       }
     }
@@ -117,7 +137,11 @@ export class Engine {
     if (!old) return;
     const inUse = this.subnetHeldCount(old);
     if (inUse > 0) {
-      throw new IpamError(ErrorCode.InUse, `subnet ${name} still has ${inUse} address(es) in use; release them (delete their IP objects or pods) first`, { holder: name });
+      throw new IpamError(
+        ErrorCode.InUse,
+        `subnet ${name} still has ${inUse} address(es) in use; release them (delete their IP objects or pods) first`,
+        { holder: name },
+      );
     }
     this.subnets.delete(name);
     this.invalidate();
@@ -126,17 +150,25 @@ export class Engine {
   /** Adds or replaces a Kube-OVN IPPool; overlapping another pool of the subnet is refused (POOL-2). */
   putIPPool(model: IPPoolModel): void {
     if (!this.subnets.has(model.subnet)) {
-      throw new IpamError(ErrorCode.NoSubnet, `subnet ${model.subnet} does not exist; create it first or fix spec.subnet`, { field: 'spec.subnet', value: model.subnet });
+      throw new IpamError(
+        ErrorCode.NoSubnet,
+        `subnet ${model.subnet} does not exist; create it first or fix spec.subnet`,
+        { field: 'spec.subnet', value: model.subnet },
+      );
     }
     for (const other of this.ippools.values()) {
       if (other.name === model.name || other.subnet !== model.subnet) continue;
       for (const [family, set] of model.sets) {
         const theirs = other.sets.get(family);
         if (theirs && set.overlaps(theirs)) {
-          throw new IpamError(ErrorCode.InvalidPool, `spec.ips overlaps IPPool ${other.name} at ${set.intersection(theirs).toString()}; pools of one subnet must not share addresses`, {
-            field: 'spec.ips',
-            holder: other.name,
-          });
+          throw new IpamError(
+            ErrorCode.InvalidPool,
+            `spec.ips overlaps IPPool ${other.name} at ${set.intersection(theirs).toString()}; pools of one subnet must not share addresses`,
+            {
+              field: 'spec.ips',
+              holder: other.name,
+            },
+          );
         }
       }
     }
@@ -164,19 +196,27 @@ export class Engine {
           );
         }
       } else if (cidrsOverlap(other.cidr, model.cidr)) {
-        throw new IpamError(ErrorCode.InvalidPool, `spec.subnet ${model.space} overlaps IPPool ${other.name} whose spec.subnet is ${other.space}`, {
-          field: 'spec.subnet',
-          holder: other.name,
-        });
+        throw new IpamError(
+          ErrorCode.InvalidPool,
+          `spec.subnet ${model.space} overlaps IPPool ${other.name} whose spec.subnet is ${other.space}`,
+          {
+            field: 'spec.subnet',
+            holder: other.name,
+          },
+        );
       }
     }
     for (const subnet of this.subnets.values()) {
       for (const f of subnet.families) {
         if (f.space !== model.space && cidrsOverlap(f.cidr, model.cidr)) {
-          throw new IpamError(ErrorCode.InvalidPool, `spec.subnet ${model.space} overlaps Subnet ${subnet.name} (${f.space}); use exactly the subnet's CIDR to make the pool part of it, or a CIDR that does not overlap`, {
-            field: 'spec.subnet',
-            holder: subnet.name,
-          });
+          throw new IpamError(
+            ErrorCode.InvalidPool,
+            `spec.subnet ${model.space} overlaps Subnet ${subnet.name} (${f.space}); use exactly the subnet's CIDR to make the pool part of it, or a CIDR that does not overlap`,
+            {
+              field: 'spec.subnet',
+              holder: subnet.name,
+            },
+          );
         }
       }
     }
@@ -185,10 +225,14 @@ export class Engine {
       for (const pool of this.ippools.values()) {
         const theirs = pool.subnet === subnet.name ? pool.sets.get(model.family) : undefined;
         if (theirs && theirs.overlaps(model.effective)) {
-          throw new IpamError(ErrorCode.InvalidPool, `spec.ips overlaps IPPool ${pool.name} of subnet ${subnet.name} at ${theirs.intersection(model.effective).toString()}`, {
-            field: 'spec.ips',
-            holder: pool.name,
-          });
+          throw new IpamError(
+            ErrorCode.InvalidPool,
+            `spec.ips overlaps IPPool ${pool.name} of subnet ${subnet.name} at ${theirs.intersection(model.effective).toString()}`,
+            {
+              field: 'spec.ips',
+              holder: pool.name,
+            },
+          );
         }
       }
     }
@@ -216,7 +260,11 @@ export class Engine {
     if (!old) return;
     const held = this.heldIn(this.spaces.get(old.space), old.effective).length;
     if (held > 0) {
-      throw new IpamError(ErrorCode.InUse, `cannot delete SpiderIPPool ${name} with allocated IPs(${held}); release them first`, { holder: name });
+      throw new IpamError(
+        ErrorCode.InUse,
+        `cannot delete SpiderIPPool ${name} with allocated IPs(${held}); release them first`,
+        { holder: name },
+      );
     }
     this.spiderPools.delete(name);
     this.invalidate();
@@ -237,16 +285,33 @@ export class Engine {
    * Sets or removes one configuration object without the cross-object checks: the undo of a change whose
    * store commit failed, restoring exactly what was there before.
    */
-  restoreConfig(kind: ConfigKind, name: string, model: SubnetModel | IPPoolModel | SpiderPoolModel | ReservationModel | undefined): void {
-    const map = { subnet: this.subnets, ippool: this.ippools, spider: this.spiderPools, reservation: this.reservations }[kind] as Map<string, unknown>;
+  restoreConfig(
+    kind: ConfigKind,
+    name: string,
+    model: SubnetModel | IPPoolModel | SpiderPoolModel | ReservationModel | undefined,
+  ): void {
+    const map = {
+      subnet: this.subnets,
+      ippool: this.ippools,
+      spider: this.spiderPools,
+      reservation: this.reservations,
+    }[kind] as Map<string, unknown>;
     if (model === undefined) map.delete(name);
     else map.set(name, model);
     this.invalidate();
   }
 
   /** The current configuration object of a kind, for undo. */
-  configOf(kind: ConfigKind, name: string): SubnetModel | IPPoolModel | SpiderPoolModel | ReservationModel | undefined {
-    return { subnet: this.subnets, ippool: this.ippools, spider: this.spiderPools, reservation: this.reservations }[kind].get(name);
+  configOf(
+    kind: ConfigKind,
+    name: string,
+  ): SubnetModel | IPPoolModel | SpiderPoolModel | ReservationModel | undefined {
+    return {
+      subnet: this.subnets,
+      ippool: this.ippools,
+      spider: this.spiderPools,
+      reservation: this.reservations,
+    }[kind].get(name);
   }
 
   // ---------------------------------------------------------------- derived sets
@@ -258,7 +323,8 @@ export class Engine {
         [4, RangeSet.empty(4)],
         [6, RangeSet.empty(6)],
       ]);
-      for (const r of this.reservations.values()) byFamily.set(r.family, byFamily.get(r.family)!.union(r.set));
+      for (const r of this.reservations.values())
+        byFamily.set(r.family, byFamily.get(r.family)!.union(r.set));
       this.reservedCache = byFamily;
     }
     return this.reservedCache.get(family)!;
@@ -277,7 +343,10 @@ export class Engine {
     if (kind === 'subnet') {
       const subnet = this.subnets.get(name)!;
       const fam = subnet.families.find((f) => f.family === family)!;
-      set = RangeSet.of(family, [fam.usable]).difference(fam.excluded).difference(this.reserved(family)).difference(this.carved(subnet, fam));
+      set = RangeSet.of(family, [fam.usable])
+        .difference(fam.excluded)
+        .difference(this.reserved(family))
+        .difference(this.carved(subnet, fam));
     } else if (kind === 'ippool') {
       const pool = this.ippools.get(name)!;
       const fam = this.subnets.get(pool.subnet)?.families.find((f) => f.family === family);
@@ -302,7 +371,8 @@ export class Engine {
       const s = pool.subnet === subnet.name ? pool.sets.get(fam.family) : undefined;
       if (s) set = set.union(s);
     }
-    for (const pool of this.spiderPools.values()) if (pool.space === fam.space) set = set.union(pool.effective);
+    for (const pool of this.spiderPools.values())
+      if (pool.space === fam.space) set = set.union(pool.effective);
     return set;
   }
 
@@ -475,13 +545,18 @@ export class Engine {
       .map((l) => ({
         key: l.key,
         subnet: l.subnet,
-        addresses: l.addresses.map((a) => ({ space: a.space, address: formatValue(a.family, a.value), ...(a.pool ? { pool: a.pool } : {}) })),
+        addresses: l.addresses.map((a) => ({
+          space: a.space,
+          address: formatValue(a.family, a.value),
+          ...(a.pool ? { pool: a.pool } : {}),
+        })),
         ...(l.mac !== undefined ? { mac: formatMac(l.mac) } : {}),
       }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const quarantine: QuarantineRecord[] = [];
     for (const space of this.spaces.values()) {
-      for (const e of space.quarantine) quarantine.push({ space: space.id, address: formatValue(space.family, e.value), seq: e.seq });
+      for (const e of space.quarantine)
+        quarantine.push({ space: space.id, address: formatValue(space.family, e.value), seq: e.seq });
     }
     quarantine.sort((a, b) => a.seq - b.seq);
     return {
@@ -530,7 +605,12 @@ export class Engine {
   /** @internal Installs a recorded lease as is (load, or a change seen from another daemon). */
   installLease(rec: LeaseRecord): Lease {
     this.version++;
-    const lease: Lease = { key: rec.key, subnet: rec.subnet, addresses: [], mac: rec.mac ? parseMac(rec.mac) : undefined };
+    const lease: Lease = {
+      key: rec.key,
+      subnet: rec.subnet,
+      addresses: [],
+      mac: rec.mac ? parseMac(rec.mac) : undefined,
+    };
     for (const a of rec.addresses) {
       const addr: Address = parseAddress(a.address);
       const space = this.space(a.space, addr.family);
@@ -548,10 +628,14 @@ export class Engine {
       const fam = subnet.families.find((f) => f.space === pool.space);
       const mine = fam && model.sets.get(fam.family);
       if (mine && mine.overlaps(pool.effective)) {
-        throw new IpamError(ErrorCode.InvalidPool, `spec.ips overlaps SpiderIPPool ${pool.name} at ${mine.intersection(pool.effective).toString()}`, {
-          field: 'spec.ips',
-          holder: pool.name,
-        });
+        throw new IpamError(
+          ErrorCode.InvalidPool,
+          `spec.ips overlaps SpiderIPPool ${pool.name} at ${mine.intersection(pool.effective).toString()}`,
+          {
+            field: 'spec.ips',
+            holder: pool.name,
+          },
+        );
       }
     }
   }

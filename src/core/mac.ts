@@ -5,21 +5,30 @@ import { type RandomSource } from './random.js';
  * MAC addresses are 48-bit integers inside the engine (exact in a JS number) and canonical lower-case
  * colon text at the edges.
  */
-const MAC_RE = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
+const MAC_RE =
+  /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
 
 /** Parses `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` in any case and requires a unicast address (ENG-6). */
 export function parseMac(text: string): number {
   const m = typeof text === 'string' ? MAC_RE.exec(text) : null;
   if (!m) {
-    throw new IpamError(ErrorCode.InvalidMAC, `invalid MAC address "${String(text)}": expected six hex pairs such as 02:42:ac:11:00:02`, {
-      value: String(text),
-    });
+    throw new IpamError(
+      ErrorCode.InvalidMAC,
+      `invalid MAC address "${String(text)}": expected six hex pairs such as 02:42:ac:11:00:02`,
+      {
+        value: String(text),
+      },
+    );
   }
   const octets = [m[1], m[3], m[4], m[5], m[6], m[7]].map((h) => parseInt(h!, 16));
   if ((octets[0]! & 1) === 1) {
-    throw new IpamError(ErrorCode.InvalidMAC, `MAC address "${text}" is multicast (the first octet is odd); an interface needs a unicast MAC`, {
-      value: text,
-    });
+    throw new IpamError(
+      ErrorCode.InvalidMAC,
+      `MAC address "${text}" is multicast (the first octet is odd); an interface needs a unicast MAC`,
+      {
+        value: text,
+      },
+    );
   }
   return octets.reduce((acc, o) => acc * 256 + o, 0);
 }

@@ -20,12 +20,17 @@ export class Space<L> {
   }
 
   /** Lowest never-used address of `candidates`, else the oldest quarantined one inside them (ENG-1). */
-  pick(candidates: RangeSet, skip?: ReadonlySet<bigint>): { value: bigint; fromQuarantine: boolean } | undefined {
+  pick(
+    candidates: RangeSet,
+    skip?: ReadonlySet<bigint>,
+  ): { value: bigint; fromQuarantine: boolean } | undefined {
     let fresh = candidates.firstNotIn(this.used);
     if (fresh !== undefined && skip?.has(fresh)) {
       // Rare path (a caller-supplied skip list): walk on past skipped addresses.
       const used = this.used;
-      fresh = candidates.firstNotIn({ coveringEnd: (v) => used.coveringEnd(v) ?? (skip.has(v) ? v : undefined) });
+      fresh = candidates.firstNotIn({
+        coveringEnd: (v) => used.coveringEnd(v) ?? (skip.has(v) ? v : undefined),
+      });
     }
     if (fresh !== undefined) return { value: fresh, fromQuarantine: false };
     const old = this.quarantine.oldest((v) => candidates.contains(v) && !skip?.has(v));

@@ -33,7 +33,14 @@ function heldSet(family: Family, held: [bigint, Lease][]): RangeSet {
  * excluded address taken statically does not count as using, as in Kube-OVN); `reserved` addresses still
  * count as using while someone holds them (SPR-2) but are never available.
  */
-function usageOf(engine: Engine, spaceId: string, family: Family, scope: RangeSet, excluded: RangeSet, options: UsageOptions): FamilyUsage {
+function usageOf(
+  engine: Engine,
+  spaceId: string,
+  family: Family,
+  scope: RangeSet,
+  excluded: RangeSet,
+  options: UsageOptions,
+): FamilyUsage {
   const space = engine.spaces.get(spaceId);
   const universe = spaceUniverse(spaceId, family);
   const counted = scope.difference(excluded);
@@ -56,16 +63,27 @@ function spaceUniverse(spaceId: string, family: Family): RangeSet {
 const cache = new WeakMap<Engine, { version: number; entries: Map<string, FamilyUsage[] | undefined> }>();
 
 /** Memoises a usage computation until the engine's state changes (reads between writes are free). */
-function cached(engine: Engine, id: string, compute: () => FamilyUsage[] | undefined): FamilyUsage[] | undefined {
+function cached(
+  engine: Engine,
+  id: string,
+  compute: () => FamilyUsage[] | undefined,
+): FamilyUsage[] | undefined {
   let c = cache.get(engine);
-  if (!c || c.version !== engine.version) cache.set(engine, (c = { version: engine.version, entries: new Map() }));
+  if (!c || c.version !== engine.version)
+    cache.set(engine, (c = { version: engine.version, entries: new Map() }));
   if (!c.entries.has(id)) c.entries.set(id, compute());
   return c.entries.get(id);
 }
 
 /** SUB-7: per-family counters of a subnet, computed from the allocator. Undefined for an unknown subnet. */
-export function subnetUsage(engine: Engine, name: string, options: UsageOptions = {}): FamilyUsage[] | undefined {
-  return cached(engine, `subnet\u0000${name}\u0000${options.ranges === true}`, () => computeSubnetUsage(engine, name, options));
+export function subnetUsage(
+  engine: Engine,
+  name: string,
+  options: UsageOptions = {},
+): FamilyUsage[] | undefined {
+  return cached(engine, `subnet\u0000${name}\u0000${options.ranges === true}`, () =>
+    computeSubnetUsage(engine, name, options),
+  );
 }
 
 function computeSubnetUsage(engine: Engine, name: string, options: UsageOptions): FamilyUsage[] | undefined {
@@ -78,8 +96,14 @@ function computeSubnetUsage(engine: Engine, name: string, options: UsageOptions)
 }
 
 /** POOL-5: per-family counters of a Kube-OVN IPPool. */
-export function ippoolUsage(engine: Engine, name: string, options: UsageOptions = {}): FamilyUsage[] | undefined {
-  return cached(engine, `ippool\u0000${name}\u0000${options.ranges === true}`, () => computeIPPoolUsage(engine, name, options));
+export function ippoolUsage(
+  engine: Engine,
+  name: string,
+  options: UsageOptions = {},
+): FamilyUsage[] | undefined {
+  return cached(engine, `ippool\u0000${name}\u0000${options.ranges === true}`, () =>
+    computeIPPoolUsage(engine, name, options),
+  );
 }
 
 function computeIPPoolUsage(engine: Engine, name: string, options: UsageOptions): FamilyUsage[] | undefined {
@@ -93,8 +117,14 @@ function computeIPPoolUsage(engine: Engine, name: string, options: UsageOptions)
 }
 
 /** SPP-7: a SpiderIPPool's allocated addresses (ascending, with their leases) and total count. */
-export function spiderPoolUsage(engine: Engine, name: string): { allocated: [bigint, Lease][]; total: bigint } | undefined {
+export function spiderPoolUsage(
+  engine: Engine,
+  name: string,
+): { allocated: [bigint, Lease][]; total: bigint } | undefined {
   const pool = engine.spiderPools.get(name);
   if (!pool) return undefined;
-  return { allocated: engine.heldIn(engine.spaces.get(pool.space), pool.effective), total: spiderTotalCount(pool) };
+  return {
+    allocated: engine.heldIn(engine.spaces.get(pool.space), pool.effective),
+    total: spiderTotalCount(pool),
+  };
 }

@@ -18,7 +18,17 @@ test('ipkeeperd defaults follow SPEC §13', () => {
 });
 
 test('ipkeeperd options: both --opt value and --opt=value, IPv6 listen, none for no default subnet', () => {
-  const c = parse('--data-dir', '/var/lib/ipk', '--listen=[::1]:0', '--default-subnet', 'none', '--store', 'etcd', '--etcd-endpoints', 'http://a:2379, http://b:2379');
+  const c = parse(
+    '--data-dir',
+    '/var/lib/ipk',
+    '--listen=[::1]:0',
+    '--default-subnet',
+    'none',
+    '--store',
+    'etcd',
+    '--etcd-endpoints',
+    'http://a:2379, http://b:2379',
+  );
   if (c === 'help') throw new Error('unexpected help');
   assert.equal(c.socket, '/var/lib/ipk/ipkeeper.sock');
   assert.equal(c.listenHost, '::1');
@@ -43,6 +53,10 @@ test('ipkeeperd refuses bad options with a message that says what to fix', () =>
     [['--data-dir'], /needs a value/],
   ];
   for (const [argv, message] of cases) {
-    assert.throws(() => parse(...argv), (e: unknown) => e instanceof ConfigError && message.test(e.message), argv.join(' '));
+    assert.throws(
+      () => parse(...argv),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      argv.join(' '),
+    );
   }
 });

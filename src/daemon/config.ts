@@ -56,9 +56,25 @@ function splitHostPort(text: string): { host: string; port: number } {
 }
 
 /** Parses argv (without node and script); throws ConfigError with a message that says what to fix. */
-export function parseArgs(argv: readonly string[], env: Record<string, string | undefined>, hostname: string): DaemonConfig | 'help' {
+export function parseArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  hostname: string,
+): DaemonConfig | 'help' {
   const values = new Map<string, string>();
-  const known = ['--data-dir', '--listen', '--socket', '--store', '--etcd-endpoints', '--kubeconfig', '--default-subnet', '--node-name', '--tls-cert', '--tls-key', '--log-level'];
+  const known = [
+    '--data-dir',
+    '--listen',
+    '--socket',
+    '--store',
+    '--etcd-endpoints',
+    '--kubeconfig',
+    '--default-subnet',
+    '--node-name',
+    '--tls-cert',
+    '--tls-key',
+    '--log-level',
+  ];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
@@ -72,11 +88,17 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   const dataDir = values.get('--data-dir') ?? env.IPKEEPER_DATA_DIR ?? './data';
   const { host, port } = splitHostPort(values.get('--listen') ?? '127.0.0.1:6780');
   const store = values.get('--store') ?? 'sqlite';
-  if (store !== 'sqlite' && store !== 'etcd') throw new ConfigError(`--store must be sqlite or etcd, not "${store}"`);
-  const etcdEndpoints = (values.get('--etcd-endpoints') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (store === 'etcd' && etcdEndpoints.length === 0) throw new ConfigError('--store etcd needs --etcd-endpoints, e.g. http://127.0.0.1:2379');
+  if (store !== 'sqlite' && store !== 'etcd')
+    throw new ConfigError(`--store must be sqlite or etcd, not "${store}"`);
+  const etcdEndpoints = (values.get('--etcd-endpoints') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (store === 'etcd' && etcdEndpoints.length === 0)
+    throw new ConfigError('--store etcd needs --etcd-endpoints, e.g. http://127.0.0.1:2379');
   const logLevel = values.get('--log-level') ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`--log-level must be debug, info, warn or error`);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new ConfigError(`--log-level must be debug, info, warn or error`);
   const ds = values.get('--default-subnet') ?? '10.16.0.0/16';
   return {
     dataDir,
@@ -93,4 +115,3 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
     logLevel: logLevel as DaemonConfig['logLevel'],
   };
 }
-

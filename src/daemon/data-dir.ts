@@ -40,7 +40,9 @@ export function lockDataDir(dataDir: string): () => void {
   if (existsSync(path)) {
     const pid = Number(readFileSync(path, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new Error(`another ipkeeperd (pid ${pid}) is using ${dataDir}; stop it or choose another --data-dir`);
+      throw new Error(
+        `another ipkeeperd (pid ${pid}) is using ${dataDir}; stop it or choose another --data-dir`,
+      );
     }
   }
   writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
@@ -60,14 +62,30 @@ export function prepareSocket(path: string): void {
  * and kept in DIR/tls.crt and DIR/tls.key (0600). kubectl sends a bearer token only over HTTPS, so the API
  * is HTTPS even on loopback; the kubeconfig trusts this certificate.
  */
-export function loadOrCreateTls(dataDir: string, host: string, given?: { certFile: string; keyFile: string }): { cert: string; key: string; ca: string | undefined } {
-  if (given) return { cert: readFileSync(given.certFile, 'utf8'), key: readFileSync(given.keyFile, 'utf8'), ca: undefined };
+export function loadOrCreateTls(
+  dataDir: string,
+  host: string,
+  given?: { certFile: string; keyFile: string },
+): { cert: string; key: string; ca: string | undefined } {
+  if (given)
+    return {
+      cert: readFileSync(given.certFile, 'utf8'),
+      key: readFileSync(given.keyFile, 'utf8'),
+      ca: undefined,
+    };
   const certPath = join(dataDir, 'tls.crt');
   const keyPath = join(dataDir, 'tls.key');
   const hostsPath = join(dataDir, 'tls.hosts');
-  const hosts = [...new Set(['localhost', '127.0.0.1', '::1', host])].filter((h) => h !== '0.0.0.0' && h !== '::');
+  const hosts = [...new Set(['localhost', '127.0.0.1', '::1', host])].filter(
+    (h) => h !== '0.0.0.0' && h !== '::',
+  );
   const wanted = hosts.join(',');
-  if (existsSync(certPath) && existsSync(keyPath) && existsSync(hostsPath) && readFileSync(hostsPath, 'utf8').trim() === wanted) {
+  if (
+    existsSync(certPath) &&
+    existsSync(keyPath) &&
+    existsSync(hostsPath) &&
+    readFileSync(hostsPath, 'utf8').trim() === wanted
+  ) {
     const cert = readFileSync(certPath, 'utf8');
     return { cert, key: readFileSync(keyPath, 'utf8'), ca: cert };
   }

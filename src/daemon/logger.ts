@@ -9,12 +9,20 @@ export interface Logger {
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
-export function createLogger(level: keyof typeof LEVELS, base: Record<string, unknown> = {}, write: (line: string) => void = (l) => void process.stderr.write(l)): Logger {
+export function createLogger(
+  level: keyof typeof LEVELS,
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (l) => void process.stderr.write(l),
+): Logger {
   const min = LEVELS[level];
-  const log = (lvl: keyof typeof LEVELS) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[lvl] < min) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
-  };
+  const log =
+    (lvl: keyof typeof LEVELS) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS[lvl] < min) return;
+      write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+      );
+    };
   return {
     debug: log('debug'),
     info: log('info'),

@@ -18,7 +18,8 @@ import { type CniCounters, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
 
 async function openStore(config: DaemonConfig): Promise<Store> {
-  if (config.store === 'etcd') throw new ConfigError('--store etcd is not available in this build yet; use --store sqlite');
+  if (config.store === 'etcd')
+    throw new ConfigError('--store etcd is not available in this build yet; use --store sqlite');
   return SqliteStore.open(join(config.dataDir, 'ipkeeper.db'));
 }
 
@@ -36,11 +37,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const log = createLogger(config.logLevel, { component: 'ipkeeperd' });
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
-    process.stderr.write('ipkeeperd: give both --tls-cert and --tls-key, or neither (a self-signed certificate is made)\n');
+    process.stderr.write(
+      'ipkeeperd: give both --tls-cert and --tls-key, or neither (a self-signed certificate is made)\n',
+    );
     process.exit(2);
   }
   if (config.kubeconfig !== undefined) {
-    process.stderr.write('ipkeeperd: Kubernetes mode (--kubeconfig) is not available in this build yet; run without it (standalone CNI mode)\n');
+    process.stderr.write(
+      'ipkeeperd: Kubernetes mode (--kubeconfig) is not available in this build yet; run without it (standalone CNI mode)\n',
+    );
     process.exit(2);
   }
   config.dataDir = resolve(config.dataDir);
@@ -51,11 +56,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   const service = await IpamService.open({
     store,
     random: cryptoRandom(),
-    defaultSubnet: config.defaultSubnet === null ? null : { name: 'ovn-default', cidrBlock: config.defaultSubnet },
+    defaultSubnet:
+      config.defaultSubnet === null ? null : { name: 'ovn-default', cidrBlock: config.defaultSubnet },
     nodeName: config.nodeName,
   });
   const token = loadOrCreateToken(config.dataDir);
-  const tls = loadOrCreateTls(config.dataDir, config.listenHost, config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined);
+  const tls = loadOrCreateTls(
+    config.dataDir,
+    config.listenHost,
+    config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined,
+  );
   checkListenPolicy(config.listenHost, tls);
   const counters: CniCounters = { failures: new Map() };
   const api = createApiServer({
@@ -69,20 +79,34 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   prepareSocket(config.socket);
   const cniLog = log.child({ component: 'cni' });
-  const cni = createServer(createCniListener(service.cniService, {
+  const cni = createServer(
+    createCniListener(service.cniService, {
       onFailure: (f) => {
-        cniLog.warn('cni call failed', { command: f.command, containerId: f.containerId, ifName: f.ifName, code: f.error.code, msg: f.error.msg });
+        cniLog.warn('cni call failed', {
+          command: f.command,
+          containerId: f.containerId,
+          ifName: f.ifName,
+          code: f.error.code,
+          msg: f.error.msg,
+        });
         const key = `command="${f.command}",code="${f.error.code}"`;
         counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
       },
-    }),);
+    }),
+  );
   await new Promise<void>((ok, fail) => cni.once('error', fail).listen(config.socket, () => ok()));
   chmodSync(config.socket, 0o600);
 
   const kubeconfig = join(config.dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: url, token, ...(tls.ca ? { caData: tls.ca } : {}) });
   const stats = service.stats();
-  log.info('started', { api: url, socket: config.socket, store: store.kind, leases: stats.leases, revision: stats.revision });
+  log.info('started', {
+    api: url,
+    socket: config.socket,
+    store: store.kind,
+    leases: stats.leases,
+    revision: stats.revision,
+  });
   process.stdout.write(`ipkeeperd ready api=${url} socket=${config.socket} kubeconfig=${kubeconfig}\n`);
 
   let stopping = false;

@@ -16,10 +16,24 @@ export function metricsText(service: IpamService, cni: CniCounters): string {
   const stats = service.stats();
   lines.push('# HELP ipkeeper_objects Objects served, by kind.', '# TYPE ipkeeper_objects gauge');
   for (const [kind, n] of Object.entries(stats.kinds)) lines.push(`ipkeeper_objects{kind="${kind}"} ${n}`);
-  lines.push('# HELP ipkeeper_leases Owner interfaces holding addresses.', '# TYPE ipkeeper_leases gauge', `ipkeeper_leases ${stats.leases}`);
-  lines.push('# HELP ipkeeper_store_revision Revision of the newest committed change.', '# TYPE ipkeeper_store_revision counter', `ipkeeper_store_revision ${stats.revision}`);
-  lines.push('# HELP ipkeeper_subnet_using_ips Addresses in use, by subnet and family.', '# TYPE ipkeeper_subnet_using_ips gauge');
-  const available: string[] = ['# HELP ipkeeper_subnet_available_ips Addresses still available, by subnet and family.', '# TYPE ipkeeper_subnet_available_ips gauge'];
+  lines.push(
+    '# HELP ipkeeper_leases Owner interfaces holding addresses.',
+    '# TYPE ipkeeper_leases gauge',
+    `ipkeeper_leases ${stats.leases}`,
+  );
+  lines.push(
+    '# HELP ipkeeper_store_revision Revision of the newest committed change.',
+    '# TYPE ipkeeper_store_revision counter',
+    `ipkeeper_store_revision ${stats.revision}`,
+  );
+  lines.push(
+    '# HELP ipkeeper_subnet_using_ips Addresses in use, by subnet and family.',
+    '# TYPE ipkeeper_subnet_using_ips gauge',
+  );
+  const available: string[] = [
+    '# HELP ipkeeper_subnet_available_ips Addresses still available, by subnet and family.',
+    '# TYPE ipkeeper_subnet_available_ips gauge',
+  ];
   for (const name of service.engine.subnets.keys()) {
     for (const u of subnetUsage(service.engine, name) ?? []) {
       const l = `subnet="${label(name)}",family="IPv${u.family}"`;
@@ -28,7 +42,10 @@ export function metricsText(service: IpamService, cni: CniCounters): string {
     }
   }
   lines.push(...available);
-  lines.push('# HELP ipkeeper_cni_failures_total Failed CNI calls, by command and CNI code.', '# TYPE ipkeeper_cni_failures_total counter');
+  lines.push(
+    '# HELP ipkeeper_cni_failures_total Failed CNI calls, by command and CNI code.',
+    '# TYPE ipkeeper_cni_failures_total counter',
+  );
   for (const [key, n] of cni.failures) lines.push(`ipkeeper_cni_failures_total{${key}} ${n}`);
   return `${lines.join('\n')}\n`;
 }
@@ -39,7 +56,10 @@ export function metricsText(service: IpamService, cni: CniCounters): string {
  * - `GET /ipkeeper/v1/history?address=A&key=K&limit=N` — who held an address when (SPEC §12), newest first;
  *   with kubectl: `kubectl get --raw '/ipkeeper/v1/history?address=10.16.0.3'`.
  */
-export function operatorRoutes(service: IpamService, cni: CniCounters): Record<string, (q: URLSearchParams) => Promise<{ contentType: string; body: string }>> {
+export function operatorRoutes(
+  service: IpamService,
+  cni: CniCounters,
+): Record<string, (q: URLSearchParams) => Promise<{ contentType: string; body: string }>> {
   return {
     '/metrics': async () => ({ contentType: 'text/plain; version=0.0.4', body: metricsText(service, cni) }),
     '/ipkeeper/v1/history': async (q) => {
@@ -49,7 +69,10 @@ export function operatorRoutes(service: IpamService, cni: CniCounters): Record<s
         key: q.get('key') ?? undefined,
         limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 10_000) : 100,
       });
-      return { contentType: 'application/json', body: `${JSON.stringify({ kind: 'History', items: entries })}\n` };
+      return {
+        contentType: 'application/json',
+        body: `${JSON.stringify({ kind: 'History', items: entries })}\n`,
+      };
     },
   };
 }

@@ -32,7 +32,8 @@ interface Attachment {
   containerId: string;
   ifName: string;
 }
-type Owner = { kind: 'pod'; namespace: string; name: string; uid?: string } | { kind: 'container'; containerId: string };
+type Owner =
+  { kind: 'pod'; namespace: string; name: string; uid?: string } | { kind: 'container'; containerId: string };
 interface IpamSelection {
   subnet?: string;
   ippools: string[];
@@ -80,7 +81,10 @@ export interface CniOpsDeps {
  */
 export function leaseKeyOf(owner: Owner, ifName: string): string {
   const safeIf = keySegment(ifName, LABEL_RE, 63);
-  if (owner.kind === 'pod') return ifName === 'eth0' ? `${owner.name}.${owner.namespace}` : `${owner.name}.${owner.namespace}.${safeIf}`;
+  if (owner.kind === 'pod')
+    return ifName === 'eth0'
+      ? `${owner.name}.${owner.namespace}`
+      : `${owner.name}.${owner.namespace}.${safeIf}`;
   return `${keySegment(owner.containerId, SUBDOMAIN_RE, 64)}.${safeIf}`;
 }
 
@@ -97,7 +101,11 @@ const SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 function keySegment(text: string, valid: RegExp, max: number): string {
   if (text.length <= max && valid.test(text)) return text;
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 12);
-  const readable = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, max - 14).replace(/^-+|-+$/g, '');
+  const readable = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, max - 14)
+    .replace(/^-+|-+$/g, '');
   return readable ? `${readable}-x${digest}` : `x${digest}`;
 }
 
@@ -112,9 +120,17 @@ export class CniOps {
       const alloc = this.allocationRequest(key, req, existing?.object);
       const outcome = allocate(this.d.engine, alloc);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);
-      const unchanged = outcome.effects.length === 0 && existing && JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
+      const unchanged =
+        outcome.effects.length === 0 &&
+        existing &&
+        JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
       if (!unchanged) {
-        const change: Change = { object, ops: effectOps(outcome, 'pod'), undo: () => this.d.engine.revert(outcome), touched: touchedBy(this.d.engine, outcome.lease) };
+        const change: Change = {
+          object,
+          ops: effectOps(outcome, 'pod'),
+          undo: () => this.d.engine.revert(outcome),
+          touched: touchedBy(this.d.engine, outcome.lease),
+        };
         await this.d.resources.commit('IP', key, existing, change, false, existing ? 'MODIFIED' : 'ADDED');
       }
       return this.result(outcome.lease!);
@@ -128,7 +144,12 @@ export class CniOps {
       if (!entry) {
         // No object: release a stray lease if there is one (DEL of nothing succeeds).
         const outcome = this.d.engine.release(key);
-        if (outcome.effects.length > 0) await this.d.resources.commitOps(effectOps(outcome, 'cni-del'), () => this.d.engine.revert(outcome), { kind: 'IP', name: key });
+        if (outcome.effects.length > 0)
+          await this.d.resources.commitOps(
+            effectOps(outcome, 'cni-del'),
+            () => this.d.engine.revert(outcome),
+            { kind: 'IP', name: key },
+          );
         return;
       }
       const obj = entry.object;
@@ -140,11 +161,28 @@ export class CniOps {
         const spec = { ...(obj.spec ?? {}), containerID: '' };
         const annotations = { ...(obj.metadata.annotations ?? {}) };
         delete annotations[ANNOTATION_CONTAINER];
-        await this.d.resources.commit('IP', key, entry, { object: { ...obj, spec, metadata: { ...obj.metadata, annotations } }, ops: [], undo: () => undefined, touched: [] }, false, 'MODIFIED');
+        await this.d.resources.commit(
+          'IP',
+          key,
+          entry,
+          {
+            object: { ...obj, spec, metadata: { ...obj.metadata, annotations } },
+            ops: [],
+            undo: () => undefined,
+            touched: [],
+          },
+          false,
+          'MODIFIED',
+        );
         return;
       }
       const outcome = this.d.engine.release(key);
-      const change: Change = { object: undefined, ops: effectOps(outcome, 'cni-del'), undo: () => this.d.engine.revert(outcome), touched: touchedBy(this.d.engine, outcome.before) };
+      const change: Change = {
+        object: undefined,
+        ops: effectOps(outcome, 'cni-del'),
+        undo: () => this.d.engine.revert(outcome),
+        touched: touchedBy(this.d.engine, outcome.before),
+      };
       await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
     });
   }
@@ -153,12 +191,22 @@ export class CniOps {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
     const lease = this.d.engine.getLease(key);
     if (!lease || lease.addresses.length === 0) {
-      throw Object.assign(new Error(`attachment ${req.attachment.containerId}/${req.attachment.ifName} holds no address (lease ${key} is missing)`), { code: 'AllocationMissing' });
+      throw Object.assign(
+        new Error(
+          `attachment ${req.attachment.containerId}/${req.attachment.ifName} holds no address (lease ${key} is missing)`,
+        ),
+        { code: 'AllocationMissing' },
+      );
     }
     const held = new Set(lease.addresses.map((a) => formatValue(a.family, a.value)));
     for (const ip of req.expectedIps) {
       if (!held.has(ip)) {
-        throw Object.assign(new Error(`attachment ${req.attachment.containerId}/${req.attachment.ifName} holds ${[...held].join(', ')}, not ${ip}`), { code: 'AllocationMismatch' });
+        throw Object.assign(
+          new Error(
+            `attachment ${req.attachment.containerId}/${req.attachment.ifName} holds ${[...held].join(', ')}, not ${ip}`,
+          ),
+          { code: 'AllocationMismatch' },
+        );
       }
     }
   }
@@ -169,7 +217,8 @@ export class CniOps {
     let released = 0;
     for (const obj of this.d.resources.rawList('IP')) {
       const ann = obj.metadata.annotations ?? {};
-      if (ann[ANNOTATION_NETWORK] !== req.network || obj.metadata.labels?.[LABEL_RESERVED] === 'true') continue;
+      if (ann[ANNOTATION_NETWORK] !== req.network || obj.metadata.labels?.[LABEL_RESERVED] === 'true')
+        continue;
       const id = `${ann[ANNOTATION_CONTAINER] ?? ''}\u0000${ann[ANNOTATION_IFNAME] ?? ''}`;
       if (valid.has(id)) continue;
       const key = obj.metadata.name!;
@@ -177,7 +226,12 @@ export class CniOps {
         const entry = this.d.resources.entry('IP', key);
         if (!entry) return;
         const outcome = this.d.engine.release(key);
-        const change: Change = { object: undefined, ops: effectOps(outcome, 'gc'), undo: () => this.d.engine.revert(outcome), touched: touchedBy(this.d.engine, outcome.before) };
+        const change: Change = {
+          object: undefined,
+          ops: effectOps(outcome, 'gc'),
+          undo: () => this.d.engine.revert(outcome),
+          touched: touchedBy(this.d.engine, outcome.before),
+        };
         await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
         released++;
       });
@@ -189,7 +243,10 @@ export class CniOps {
     const subnet = req.ipam.subnet ?? this.d.defaultSubnet();
     if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) return;
     if (!subnet || !this.d.engine.subnets.has(subnet)) {
-      throw new IpamError(ErrorCode.NoSubnet, subnet ? `subnet ${subnet} does not exist` : 'no subnet configured and no default subnet');
+      throw new IpamError(
+        ErrorCode.NoSubnet,
+        subnet ? `subnet ${subnet} does not exist` : 'no subnet configured and no default subnet',
+      );
     }
   }
 
@@ -214,14 +271,19 @@ export class CniOps {
     const cniPool = req.ipam.ippools[0];
     if (!ipPool && cniPool) return { key, subnet, ippool: cniPool, addresses, mac };
     subnet ??= this.namespaceSubnet(req.owner) ?? this.d.defaultSubnet();
-    if (!subnet) throw new IpamError(ErrorCode.NoSubnet, 'no subnet: set "subnet" in the ipam config, annotate the pod with ovn.kubernetes.io/logical_switch, or create a default subnet');
+    if (!subnet)
+      throw new IpamError(
+        ErrorCode.NoSubnet,
+        'no subnet: set "subnet" in the ipam config, annotate the pod with ovn.kubernetes.io/logical_switch, or create a default subnet',
+      );
     const entries = ipPool?.kind === 'list' ? ipPool.entries.map((e) => ({ v4: e.v4, v6: e.v6 })) : undefined;
     return { key, subnet, addresses, mac, entries };
   }
 
   /** Static addresses: the ip_address annotation wins over runtimeConfig/args (CNI-3, STA-1). */
   private statics(req: AddRequest, pod: PodRequest): Address[] {
-    if (pod.ipAddress) return [pod.ipAddress.v4, pod.ipAddress.v6].filter((a): a is Address => a !== undefined);
+    if (pod.ipAddress)
+      return [pod.ipAddress.v4, pod.ipAddress.v6].filter((a): a is Address => a !== undefined);
     return req.requested.ips.map((ip) => parseAddress(ip.address));
   }
 
@@ -233,10 +295,22 @@ export class CniOps {
     if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) {
       return { ipv4: expand(req.ipam.defaultIpv4Pools), ipv6: expand(req.ipam.defaultIpv6Pools) };
     }
-    if (req.ipam.subnet || pod.logicalSwitch || pod.ipPool || req.ipam.ippools.length > 0 || this.d.defaultSubnet()) return undefined;
-    const defaults = [...this.d.engine.spiderPools.values()].filter((p) => p.isDefault).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (
+      req.ipam.subnet ||
+      pod.logicalSwitch ||
+      pod.ipPool ||
+      req.ipam.ippools.length > 0 ||
+      this.d.defaultSubnet()
+    )
+      return undefined;
+    const defaults = [...this.d.engine.spiderPools.values()]
+      .filter((p) => p.isDefault)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
     if (defaults.length === 0) return undefined;
-    return { ipv4: defaults.filter((p) => p.family === 4).map((p) => p.name), ipv6: defaults.filter((p) => p.family === 6).map((p) => p.name) };
+    return {
+      ipv4: defaults.filter((p) => p.family === 4).map((p) => p.name),
+      ipv6: defaults.filter((p) => p.family === 6).map((p) => p.name),
+    };
   }
 
   /** SUB-8: the first subnet bound to the pod's namespace. */
@@ -252,7 +326,11 @@ export class CniOps {
       apiVersion: API_VERSION.IP,
       kind: 'IP',
       metadata: {
-        ...metaForCreate('IP', { apiVersion: API_VERSION.IP, kind: 'IP', metadata: { name: key } }, this.d.now()),
+        ...metaForCreate(
+          'IP',
+          { apiVersion: API_VERSION.IP, kind: 'IP', metadata: { name: key } },
+          this.d.now(),
+        ),
         labels: { [LABEL_RESERVED]: 'false' },
         finalizers: [FINALIZER.IP!],
       },
@@ -273,7 +351,11 @@ export class CniOps {
       nodeName: this.d.nodeName,
     };
     const filled = fillAllocation({ ...base, spec, metadata: { ...base.metadata, annotations } }, lease);
-    const labels = { ...(filled.metadata.labels ?? {}), 'ovn.kubernetes.io/subnet': lease.subnet, 'ovn.kubernetes.io/node-name': this.d.nodeName };
+    const labels = {
+      ...(filled.metadata.labels ?? {}),
+      'ovn.kubernetes.io/subnet': lease.subnet,
+      'ovn.kubernetes.io/node-name': this.d.nodeName,
+    };
     return { ...filled, metadata: { ...filled.metadata, labels } };
   }
 
@@ -294,4 +376,3 @@ export class CniOps {
     return { ips, ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}), routes: [] };
   }
 }
-

@@ -13,20 +13,33 @@ export function effectOps(outcome: Outcome, reason: string): StoreOp[] {
   for (const e of outcome.effects) {
     if (e.type === 'hold') {
       const address = formatValue(e.family, e.value);
-      const pool = outcome.lease?.addresses.find((a) => a.value === e.value && a.space === e.space)?.pool ?? '';
+      const pool =
+        outcome.lease?.addresses.find((a) => a.value === e.value && a.space === e.space)?.pool ?? '';
       ops.push({ op: 'claimAddress', space: e.space, address, key: e.key, pool });
       if (e.fromQuarantineSeq !== undefined) ops.push({ op: 'unquarantine', space: e.space, address });
-      ops.push({ op: 'history', entry: { event: 'allocate', key: e.key, space: e.space, address, mac, reason } });
+      ops.push({
+        op: 'history',
+        entry: { event: 'allocate', key: e.key, space: e.space, address, mac, reason },
+      });
     } else if (e.type === 'release') {
       const address = formatValue(e.family, e.value);
       ops.push({ op: 'freeAddress', space: e.space, address, key: e.key });
       ops.push({ op: 'quarantine', space: e.space, address, seq: e.seq });
-      ops.push({ op: 'history', entry: { event: 'release', key: e.key, space: e.space, address, mac, reason } });
+      ops.push({
+        op: 'history',
+        entry: { event: 'release', key: e.key, space: e.space, address, mac, reason },
+      });
     }
   }
   if (outcome.effects.length > 0) {
     const lease = outcome.lease;
-    if (lease) ops.push({ op: 'putLease', key: lease.key, subnet: lease.subnet, mac: lease.mac === undefined ? undefined : formatMac(lease.mac) });
+    if (lease)
+      ops.push({
+        op: 'putLease',
+        key: lease.key,
+        subnet: lease.subnet,
+        mac: lease.mac === undefined ? undefined : formatMac(lease.mac),
+      });
     else if (outcome.before) ops.push({ op: 'deleteLease', key: outcome.before.key });
   }
   return ops;

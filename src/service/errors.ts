@@ -2,7 +2,8 @@
  * The service layer's error catalog: generic object failures (engine failures stay `IpamError`). The API edge
  * maps each code once to a `metav1.Status`, the CNI edge to a CNI code.
  */
-export type ServiceErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Forbidden' | 'Invalid' | 'Unavailable';
+export type ServiceErrorCode =
+  'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Forbidden' | 'Invalid' | 'Unavailable';
 
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode;
@@ -12,7 +13,11 @@ export class ServiceError extends Error {
   /** Offending field (dotted path) for Invalid/Forbidden. */
   readonly field: string | undefined;
 
-  constructor(code: ServiceErrorCode, message: string, options: { kind?: string; name?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ServiceErrorCode,
+    message: string,
+    options: { kind?: string; name?: string; field?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'ServiceError';
     this.code = code;

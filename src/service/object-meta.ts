@@ -12,14 +12,21 @@ const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)
 /** A DNS-1123 subdomain, as Kubernetes requires of object names. */
 export function checkName(kind: string, name: unknown): string {
   if (typeof name !== 'string' || name === '') {
-    throw new ServiceError('Invalid', `metadata.name is required for a ${kind}`, { kind, field: 'metadata.name' });
-  }
-  if (name.length > 253 || !NAME_RE.test(name)) {
-    throw new ServiceError('Invalid', `metadata.name "${name}" must be a lower-case DNS-1123 subdomain: letters, digits, '-' and '.', starting and ending with a letter or digit`, {
+    throw new ServiceError('Invalid', `metadata.name is required for a ${kind}`, {
       kind,
-      name,
       field: 'metadata.name',
     });
+  }
+  if (name.length > 253 || !NAME_RE.test(name)) {
+    throw new ServiceError(
+      'Invalid',
+      `metadata.name "${name}" must be a lower-case DNS-1123 subdomain: letters, digits, '-' and '.', starting and ending with a letter or digit`,
+      {
+        kind,
+        name,
+        field: 'metadata.name',
+      },
+    );
   }
   return name;
 }

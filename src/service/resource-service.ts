@@ -100,7 +100,10 @@ export class ResourceTable {
    * Objects in name order, optionally one page of them: those after `after`, matching `filter`, at most
    * `limit` (the API's continue tokens carry the last name served).
    */
-  list(kind: KindName, options: ListOptions = {}): { items: KubeObject[]; resourceVersion: string; more: boolean; remaining: number } {
+  list(
+    kind: KindName,
+    options: ListOptions = {},
+  ): { items: KubeObject[]; resourceVersion: string; more: boolean; remaining: number } {
     const table = this.table(kind);
     let names = this.sorted.get(kind);
     if (!names) this.sorted.set(kind, (names = [...table.keys()].sort()));
@@ -122,7 +125,12 @@ export class ResourceTable {
       if (items.length === limit) break;
       items.push(served);
     }
-    return { items, resourceVersion: String(this.currentRevision), more: i < names.length, remaining: names.length - i };
+    return {
+      items,
+      resourceVersion: String(this.currentRevision),
+      more: i < names.length,
+      remaining: names.length - i,
+    };
   }
 
   watch(kind: KindName, from: string | undefined, onEvent: (e: WatchEvent) => void): () => void {
@@ -138,35 +146,67 @@ export class ResourceTable {
     delete draft.status;
     return this.deps.locks.run(`${kind}/${metadata.name}`, async () => {
       if (this.table(kind).has(metadata.name!)) {
-        throw new ServiceError('AlreadyExists', `${kind} "${metadata.name}" already exists`, { kind, name: metadata.name! });
+        throw new ServiceError('AlreadyExists', `${kind} "${metadata.name}" already exists`, {
+          kind,
+          name: metadata.name!,
+        });
       }
       const change = this.deps.handlers[kind].create(draft, this.ctx);
       return this.commit(kind, metadata.name!, undefined, change, opts.dryRun, 'ADDED');
     });
   }
 
-  async update(kind: KindName, obj: KubeObject, opts: WriteOptions, subresource?: 'status'): Promise<KubeObject> {
+  async update(
+    kind: KindName,
+    obj: KubeObject,
+    opts: WriteOptions,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
     const name = obj.metadata?.name;
-    if (!name) throw new ServiceError('Invalid', 'metadata.name is required', { kind, field: 'metadata.name' });
+    if (!name)
+      throw new ServiceError('Invalid', 'metadata.name is required', { kind, field: 'metadata.name' });
     return this.deps.locks.run(`${kind}/${name}`, async () => {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
       const rv = obj.metadata.resourceVersion;
-      if (rv !== undefined && rv !== '' && rv !== String(entry.revision) && rv !== String(entry.storedRevision)) {
-        throw new ServiceError('Conflict', `the object has been modified; please apply your changes to the latest version and try again`, { kind, name });
+      if (
+        rv !== undefined &&
+        rv !== '' &&
+        rv !== String(entry.revision) &&
+        rv !== String(entry.storedRevision)
+      ) {
+        throw new ServiceError(
+          'Conflict',
+          `the object has been modified; please apply your changes to the latest version and try again`,
+          { kind, name },
+        );
       }
       const old = entry.object;
       // Status is derived from the engine; a status write changes nothing but is answered with the object.
       if (subresource === 'status') return this.serve(kind, entry);
       const specChanged = JSON.stringify(old.spec ?? {}) !== JSON.stringify(obj.spec ?? {});
-      const draft: KubeObject = { ...obj, apiVersion: API_VERSION[kind], kind, metadata: metaForUpdate(old, obj, specChanged) };
+      const draft: KubeObject = {
+        ...obj,
+        apiVersion: API_VERSION[kind],
+        kind,
+        metadata: metaForUpdate(old, obj, specChanged),
+      };
       delete draft.status;
       const finalizers = draft.metadata.finalizers ?? [];
       if (old.metadata.deletionTimestamp && finalizers.length === 0) {
         // The last finalizer of a terminating object was removed: it goes now.
-        return this.commit(kind, name, entry, { object: undefined, ops: [], undo: () => undefined, touched: [] }, opts.dryRun, 'DELETED');
+        return this.commit(
+          kind,
+          name,
+          entry,
+          { object: undefined, ops: [], undo: () => undefined, touched: [] },
+          opts.dryRun,
+          'DELETED',
+        );
       }
-      const change = old.metadata.deletionTimestamp ? { object: draft, ops: [], undo: () => undefined, touched: [] } : this.deps.handlers[kind].update(old, draft, this.ctx);
+      const change = old.metadata.deletionTimestamp
+        ? { object: draft, ops: [], undo: () => undefined, touched: [] }
+        : this.deps.handlers[kind].update(old, draft, this.ctx);
       if (change.object && JSON.stringify(change.object.spec ?? {}) === JSON.stringify(old.spec ?? {})) {
         change.object.metadata.generation = old.metadata.generation ?? 1;
       }
@@ -179,8 +219,17 @@ export class ResourceTable {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
       const pre = opts.preconditions;
-      if ((pre?.uid && pre.uid !== entry.object.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== String(entry.revision) && pre.resourceVersion !== String(entry.storedRevision))) {
-        throw new ServiceError('Conflict', 'the delete precondition (uid or resourceVersion) does not match the object', { kind, name });
+      if (
+        (pre?.uid && pre.uid !== entry.object.metadata.uid) ||
+        (pre?.resourceVersion &&
+          pre.resourceVersion !== String(entry.revision) &&
+          pre.resourceVersion !== String(entry.storedRevision))
+      ) {
+        throw new ServiceError(
+          'Conflict',
+          'the delete precondition (uid or resourceVersion) does not match the object',
+          { kind, name },
+        );
       }
       const old = entry.object;
       if (old.metadata.deletionTimestamp) return this.serve(kind, entry);
@@ -191,7 +240,11 @@ export class ResourceTable {
       if (others.length > 0) {
         change.object = {
           ...old,
-          metadata: { ...old.metadata, finalizers: others, deletionTimestamp: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+          metadata: {
+            ...old.metadata,
+            finalizers: others,
+            deletionTimestamp: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
         };
         return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');
       }
@@ -203,17 +256,30 @@ export class ResourceTable {
    * Commits one object change with its engine effects (and `extraOps`), or undoes the engine change.
    * Returns the object as served (for a removal, its last state).
    */
-  async commit(kind: KindName, name: string, entry: Entry | undefined, change: Change, dryRun: boolean, type: WatchEvent['type'], extraOps: StoreOp[] = []): Promise<KubeObject> {
+  async commit(
+    kind: KindName,
+    name: string,
+    entry: Entry | undefined,
+    change: Change,
+    dryRun: boolean,
+    type: WatchEvent['type'],
+    extraOps: StoreOp[] = [],
+  ): Promise<KubeObject> {
     const next = change.object;
     if (dryRun) {
       const shown = next ?? entry!.object;
       const served = this.deps.handlers[kind].decorate(shown, this.ctx);
       change.undo();
-      return { ...served, metadata: { ...served.metadata, resourceVersion: entry ? String(entry.revision) : '' } };
+      return {
+        ...served,
+        metadata: { ...served.metadata, resourceVersion: entry ? String(entry.revision) : '' },
+      };
     }
     const expectRevision = entry?.storedRevision ?? 0;
     const ops: StoreOp[] = [
-      next ? { op: 'putObject', kind, name, body: forStorage(next), expectRevision } : { op: 'deleteObject', kind, name, expectRevision },
+      next
+        ? { op: 'putObject', kind, name, body: forStorage(next), expectRevision }
+        : { op: 'deleteObject', kind, name, expectRevision },
       ...change.ops,
       ...extraOps,
     ];
@@ -237,23 +303,39 @@ export class ResourceTable {
   }
 
   /** Commits a batch; on any failure undoes the engine change and throws the matching error. */
-  async commitOps(ops: StoreOp[], undo: () => void, subject: { kind: string; name: string }): Promise<number> {
+  async commitOps(
+    ops: StoreOp[],
+    undo: () => void,
+    subject: { kind: string; name: string },
+  ): Promise<number> {
     let result;
     try {
       result = await this.deps.store.commit(ops);
     } catch (e) {
       undo();
-      if (e instanceof StoreError) throw new ServiceError('Unavailable', `the store could not commit: ${e.message}; try again`, { cause: e });
+      if (e instanceof StoreError)
+        throw new ServiceError('Unavailable', `the store could not commit: ${e.message}; try again`, {
+          cause: e,
+        });
       throw e;
     }
     if (!result.ok) {
       undo();
       const op = ops[result.index];
       if (result.reason === 'conflict') {
-        throw new ServiceError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again', subject);
+        throw new ServiceError(
+          'Conflict',
+          'the object has been modified; please apply your changes to the latest version and try again',
+          subject,
+        );
       }
-      const what = op && 'address' in op ? op.address : op && op.op === 'putLease' ? `MAC ${op.mac}` : 'the address';
-      throw new IpamError('AddressConflict', `${what} is already held by ${result.holder ?? 'another owner'} (the store refused it)`, { holder: result.holder });
+      const what =
+        op && 'address' in op ? op.address : op && op.op === 'putLease' ? `MAC ${op.mac}` : 'the address';
+      throw new IpamError(
+        'AddressConflict',
+        `${what} is already held by ${result.holder ?? 'another owner'} (the store refused it)`,
+        { holder: result.holder },
+      );
     }
     if (result.revision > this.currentRevision) this.currentRevision = result.revision;
     return result.revision;
@@ -270,7 +352,8 @@ export class ResourceTable {
       if (!entry) continue;
       entry.revision = Math.max(entry.revision, revision);
       // Derived status is computed for watchers only; nobody else needs it now.
-      if (this.deps.hub.watched(ref.kind)) this.deps.hub.emit(ref.kind, revision, { type: 'MODIFIED', object: this.serve(ref.kind, entry) });
+      if (this.deps.hub.watched(ref.kind))
+        this.deps.hub.emit(ref.kind, revision, { type: 'MODIFIED', object: this.serve(ref.kind, entry) });
     }
   }
 }

@@ -10,7 +10,14 @@ import { reservedIpHandler } from './kinds/reserved-ip.js';
 import { spiderPoolHandler } from './kinds/spider-pool.js';
 import { subnetHandler } from './kinds/subnet.js';
 import { type ListOptions, ResourceTable } from './resource-service.js';
-import { type DeleteOptions, KIND_NAMES, type KindName, type KubeObject, type WatchEvent, type WriteOptions } from './types.js';
+import {
+  type DeleteOptions,
+  KIND_NAMES,
+  type KindName,
+  type KubeObject,
+  type WatchEvent,
+  type WriteOptions,
+} from './types.js';
 import { WatchHub } from './watch-hub.js';
 
 export interface DefaultSubnetOptions {
@@ -64,7 +71,14 @@ export class IpamService {
     const engine = new EngineClass({ random: options.random });
     const locks = new KeyedMutex();
     const hub = new WatchHub(snapshot.revision);
-    const resources = new ResourceTable({ engine, store: options.store, hub, locks, handlers: HANDLERS, now });
+    const resources = new ResourceTable({
+      engine,
+      store: options.store,
+      hub,
+      locks,
+      handlers: HANDLERS,
+      now,
+    });
     resources.currentRevision = snapshot.revision;
     for (const kind of INSTALL_ORDER) {
       for (const o of snapshot.objects.filter((x) => x.kind === kind)) {
@@ -79,7 +93,8 @@ export class IpamService {
       }
     }
     engine.installState(snapshot.leases, snapshot.quarantine);
-    const defaultName = options.defaultSubnet === null ? undefined : (options.defaultSubnet?.name ?? 'ovn-default');
+    const defaultName =
+      options.defaultSubnet === null ? undefined : (options.defaultSubnet?.name ?? 'ovn-default');
     const cni = new CniOps({
       engine,
       resources,
@@ -100,7 +115,15 @@ export class IpamService {
           apiVersion: 'kubeovn.io/v1',
           kind: 'Subnet',
           metadata: { name: d.name },
-          spec: { cidrBlock: d.cidrBlock, default: true, provider: 'ovn', vpc: 'ovn-cluster', natOutgoing: true, private: false, gatewayType: 'distributed' },
+          spec: {
+            cidrBlock: d.cidrBlock,
+            default: true,
+            provider: 'ovn',
+            vpc: 'ovn-cluster',
+            natOutgoing: true,
+            private: false,
+            gatewayType: 'distributed',
+          },
         },
         { dryRun: false },
       );
@@ -142,7 +165,11 @@ export class IpamService {
     return this.resources.delete(kind, name, opts);
   }
 
-  watch(kind: KindName, fromResourceVersion: string | undefined, onEvent: (e: WatchEvent) => void): () => void {
+  watch(
+    kind: KindName,
+    fromResourceVersion: string | undefined,
+    onEvent: (e: WatchEvent) => void,
+  ): () => void {
     return this.resources.watch(kind, fromResourceVersion, onEvent);
   }
 
@@ -186,7 +213,10 @@ export class IpamService {
 
   /** Counts for /metrics and the start-up line. */
   stats(): { kinds: Record<KindName, number>; leases: number; revision: number } {
-    const kinds = Object.fromEntries(KIND_NAMES.map((k) => [k, this.resources.rawList(k).length])) as Record<KindName, number>;
+    const kinds = Object.fromEntries(KIND_NAMES.map((k) => [k, this.resources.rawList(k).length])) as Record<
+      KindName,
+      number
+    >;
     return { kinds, leases: this.engine.leases.size, revision: this.resources.currentRevision };
   }
 

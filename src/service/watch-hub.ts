@@ -41,13 +41,21 @@ export class WatchHub {
    * Subscribes. `from` undefined: changes from now on. `from` = "0": every current object as ADDED, then
    * changes. Otherwise: remembered events after `from`, then changes; Gone when `from` is too old.
    */
-  watch(kind: KindName, from: string | undefined, current: () => KubeObject[], onEvent: (e: WatchEvent) => void): () => void {
+  watch(
+    kind: KindName,
+    from: string | undefined,
+    current: () => KubeObject[],
+    onEvent: (e: WatchEvent) => void,
+  ): () => void {
     const backlog: WatchEvent[] = [];
     if (from === '0') {
       for (const object of current()) backlog.push({ type: 'ADDED', object });
     } else if (from !== undefined && from !== '') {
       const rv = Number(from);
-      if (!Number.isInteger(rv) || rv < 0) throw new ServiceError('Invalid', `resourceVersion "${from}" is not a number`, { field: 'resourceVersion' });
+      if (!Number.isInteger(rv) || rv < 0)
+        throw new ServiceError('Invalid', `resourceVersion "${from}" is not a number`, {
+          field: 'resourceVersion',
+        });
       const horizon = this.horizon.get(kind) ?? this.startRevision;
       if (rv < horizon) throw new ServiceError('Gone', `too old resource version: ${rv} (${horizon})`);
       for (const r of this.recent.get(kind) ?? []) if (r.revision > rv) backlog.push(r.event);

@@ -58,7 +58,13 @@ export interface HistoryQuery {
 
 export type StoreOp =
   /** Compare-and-swap: `expectRevision` 0 = must not exist; undefined = unconditional. */
-  | { op: 'putObject'; kind: string; name: string; body: Record<string, unknown>; expectRevision?: number | undefined }
+  | {
+      op: 'putObject';
+      kind: string;
+      name: string;
+      body: Record<string, unknown>;
+      expectRevision?: number | undefined;
+    }
   | { op: 'deleteObject'; kind: string; name: string; expectRevision?: number | undefined }
   /** Create-if-absent: fails with `taken` when another key holds (space, address). */
   | { op: 'claimAddress'; space: string; address: string; key: string; pool: string }

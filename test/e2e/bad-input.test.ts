@@ -157,7 +157,9 @@ describe('SEC-2 bad input changes nothing and never crashes the daemon', () => {
       [{ finalizers: ['not a finalizer!'] }, 'metadata.finalizers[0]'],
     ];
     for (const [meta, field] of cases) {
-      const subnet = make.subnet('meta-bad', { cidrBlock: '10.135.0.0/24' }) as unknown as { metadata: Record<string, unknown> };
+      const subnet = make.subnet('meta-bad', { cidrBlock: '10.135.0.0/24' }) as unknown as {
+        metadata: Record<string, unknown>;
+      };
       subnet.metadata = { ...subnet.metadata, ...meta };
       const r = await e.http('POST', SUBNETS, { body: JSON.stringify(subnet) });
       const st = status(r);

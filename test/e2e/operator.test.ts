@@ -17,7 +17,9 @@ describe('operator endpoints', () => {
     await e.ok(['apply', '-f', seedPath('02-static.yaml')]);
     await e.ok(['delete', 'ip', 'pod-static-01.default']);
     const raw = await e.ok(['get', '--raw', '/ipkeeper/v1/history?address=10.16.0.3']);
-    const { items } = JSON.parse(raw) as { items: { event: string; key: string; address: string; mac?: string; reason: string; at: string }[] };
+    const { items } = JSON.parse(raw) as {
+      items: { event: string; key: string; address: string; mac?: string; reason: string; at: string }[];
+    };
     assert.deepEqual(
       items.map((h) => [h.event, h.key, h.address, h.reason]),
       [
@@ -27,13 +29,16 @@ describe('operator endpoints', () => {
     );
     assert.equal(items[0]!.mac, items[1]!.mac);
     assert.ok(Date.parse(items[0]!.at) >= Date.parse(items[1]!.at));
-    const byKey = JSON.parse(await e.ok(['get', '--raw', '/ipkeeper/v1/history?key=pod-static-01.default&limit=1'])) as { items: unknown[] };
+    const byKey = JSON.parse(
+      await e.ok(['get', '--raw', '/ipkeeper/v1/history?key=pod-static-01.default&limit=1']),
+    ) as { items: unknown[] };
     assert.equal(byKey.items.length, 1);
   });
 
   test('metrics: subnet usage and object counts move with allocations', async () => {
     const read = async (): Promise<string> => e.ok(['get', '--raw', '/metrics']);
-    const using = (text: string): number => Number(/ipkeeper_subnet_using_ips\{subnet="ovn-default",family="IPv4"\} (\d+)/.exec(text)?.[1]);
+    const using = (text: string): number =>
+      Number(/ipkeeper_subnet_using_ips\{subnet="ovn-default",family="IPv4"\} (\d+)/.exec(text)?.[1]);
     const before = await read();
     await e.ok(['apply', '-f', seedPath('01-dynamic.yaml')]);
     const afterText = await read();

@@ -112,7 +112,7 @@ export function formatValue(family: Family, value: bigint): string {
   // Longest run of two or more zero groups is compressed; the first one wins a tie (RFC 5952 §4.2).
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

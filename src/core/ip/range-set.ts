@@ -201,6 +201,7 @@ export class RangeSet {
   }
 
   private checkFamily(other: RangeSet): void {
-    if (other.family !== this.family) throw new TypeError(`range sets of IPv${this.family} and IPv${other.family} mixed`);
+    if (other.family !== this.family)
+      throw new TypeError(`range sets of IPv${this.family} and IPv${other.family} mixed`);
   }
 }

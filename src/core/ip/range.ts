@@ -37,7 +37,9 @@ export function parseRange(text: string, options: ParseRangeOptions): FamilyRang
     throw new IpamError(ErrorCode.InvalidRange, 'empty address range', { value: String(text) });
   }
   if (/\s/.test(text)) {
-    throw new IpamError(ErrorCode.InvalidRange, `invalid range "${text}": no spaces allowed`, { value: text });
+    throw new IpamError(ErrorCode.InvalidRange, `invalid range "${text}": no spaces allowed`, {
+      value: text,
+    });
   }
   // IPv6 text contains no "-" or "..", so the first separator splits the two ends unambiguously.
   const at = text.indexOf(sep);

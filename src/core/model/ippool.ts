@@ -33,12 +33,17 @@ function parseEntry(text: string): FamilyRange {
 /** Validates an IPPool against its subnet (POOL-1). Overlap with other pools is the engine's check (POOL-2). */
 export function buildIPPool(input: IPPoolInput, subnet: SubnetModel): IPPoolModel {
   if (!Array.isArray(input.ips) || input.ips.length === 0) {
-    throw new IpamError(ErrorCode.InvalidPool, 'spec.ips is required: list addresses as "ip", "start..end" or a CIDR', { field: 'spec.ips' });
+    throw new IpamError(
+      ErrorCode.InvalidPool,
+      'spec.ips is required: list addresses as "ip", "start..end" or a CIDR',
+      { field: 'spec.ips' },
+    );
   }
   const ranges = new Map<Family, FamilyRange[]>();
   input.ips.forEach((item, i) => {
     const field = `spec.ips[${i}]`;
-    if (typeof item !== 'string') throw new IpamError(ErrorCode.InvalidRange, `${field} must be a string`, { field });
+    if (typeof item !== 'string')
+      throw new IpamError(ErrorCode.InvalidRange, `${field} must be a string`, { field });
     let r: FamilyRange;
     try {
       r = parseEntry(item.trim());
@@ -47,10 +52,18 @@ export function buildIPPool(input: IPPoolInput, subnet: SubnetModel): IPPoolMode
     }
     const fam = subnetFamily(subnet, r.family);
     if (!fam) {
-      throw new IpamError(ErrorCode.InvalidIPFamily, `${field} "${item}" is ${familyName(r.family)} but subnet ${subnet.name} (${subnet.cidrBlock}) has no ${familyName(r.family)} CIDR`, { field, value: item });
+      throw new IpamError(
+        ErrorCode.InvalidIPFamily,
+        `${field} "${item}" is ${familyName(r.family)} but subnet ${subnet.name} (${subnet.cidrBlock}) has no ${familyName(r.family)} CIDR`,
+        { field, value: item },
+      );
     }
     if (r.end < fam.usable.start || r.start > fam.usable.end) {
-      throw new IpamError(ErrorCode.AddressOutOfRange, `${field} "${item}" is outside subnet ${subnet.name} (${formatCidr(fam.cidr)})`, { field, value: item });
+      throw new IpamError(
+        ErrorCode.AddressOutOfRange,
+        `${field} "${item}" is outside subnet ${subnet.name} (${formatCidr(fam.cidr)})`,
+        { field, value: item },
+      );
     }
     const start = r.start > fam.usable.start ? r.start : fam.usable.start;
     const end = r.end < fam.usable.end ? r.end : fam.usable.end;

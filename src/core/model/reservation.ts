@@ -23,7 +23,11 @@ export interface ReservationModel {
 export function buildReservation(input: ReservationInput): ReservationModel {
   const ips = input.ips;
   if (!Array.isArray(ips) || ips.length === 0) {
-    throw new IpamError(ErrorCode.InvalidReservation, 'spec.ips is empty: list the reserved addresses as "ip" or "start-end"', { field: 'spec.ips' });
+    throw new IpamError(
+      ErrorCode.InvalidReservation,
+      'spec.ips is empty: list the reserved addresses as "ip" or "start-end"',
+      { field: 'spec.ips' },
+    );
   }
   const first = ips[0];
   let family: Family;
@@ -33,7 +37,11 @@ export function buildReservation(input: ReservationInput): ReservationModel {
     throw (e as IpamError).at('spec.ips[0]');
   }
   if (input.ipVersion !== undefined && input.ipVersion !== null && input.ipVersion !== family) {
-    throw new IpamError(ErrorCode.InvalidIPFamily, `spec.ipVersion ${input.ipVersion} does not match spec.ips[0] "${first}" (IPv${family})`, { field: 'spec.ipVersion' });
+    throw new IpamError(
+      ErrorCode.InvalidIPFamily,
+      `spec.ipVersion ${input.ipVersion} does not match spec.ips[0] "${first}" (IPv${family})`,
+      { field: 'spec.ipVersion' },
+    );
   }
   const set = parseSpiderRanges(ips, 'spec.ips', family);
   return { name: input.name, family, set, ipsText: set.toStrings('-') };

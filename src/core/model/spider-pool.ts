@@ -36,14 +36,27 @@ export interface SpiderPoolModel {
 }
 
 /** Parses Spiderpool `ips`-style lists: `ip` or `start-end`, no CIDR, no spaces, inside `cidr` (SPP-2). */
-export function parseSpiderRanges(items: readonly string[] | null | undefined, field: string, family: Family, cidr?: Cidr): RangeSet {
+export function parseSpiderRanges(
+  items: readonly string[] | null | undefined,
+  field: string,
+  family: Family,
+  cidr?: Cidr,
+): RangeSet {
   if (items === undefined || items === null) return RangeSet.empty(family);
-  if (!Array.isArray(items)) throw new IpamError(ErrorCode.InvalidInput, `${field} must be a list of "ip" or "start-end" strings`, { field });
+  if (!Array.isArray(items))
+    throw new IpamError(ErrorCode.InvalidInput, `${field} must be a list of "ip" or "start-end" strings`, {
+      field,
+    });
   const ranges: Range[] = items.map((item, i) => {
     const f = `${field}[${i}]`;
-    if (typeof item !== 'string') throw new IpamError(ErrorCode.InvalidRange, `${f} must be a string`, { field: f });
+    if (typeof item !== 'string')
+      throw new IpamError(ErrorCode.InvalidRange, `${f} must be a string`, { field: f });
     if (item.includes('/')) {
-      throw new IpamError(ErrorCode.InvalidRange, `${f} "${item}": CIDR notation is not accepted here; write "start-end"`, { field: f, value: item });
+      throw new IpamError(
+        ErrorCode.InvalidRange,
+        `${f} "${item}": CIDR notation is not accepted here; write "start-end"`,
+        { field: f, value: item },
+      );
     }
     let r;
     try {
@@ -52,12 +65,20 @@ export function parseSpiderRanges(items: readonly string[] | null | undefined, f
       throw (e as IpamError).at(f);
     }
     if (r.family !== family) {
-      throw new IpamError(ErrorCode.InvalidIPFamily, `${f} "${item}" is ${familyName(r.family)} but the pool is ${familyName(family)}`, { field: f, value: item });
+      throw new IpamError(
+        ErrorCode.InvalidIPFamily,
+        `${f} "${item}" is ${familyName(r.family)} but the pool is ${familyName(family)}`,
+        { field: f, value: item },
+      );
     }
     if (cidr) {
       const whole = cidrRange(cidr);
       if (r.start < whole.start || r.end > whole.end) {
-        throw new IpamError(ErrorCode.AddressOutOfRange, `${f} "${item}" is not inside spec.subnet ${formatCidr(cidr)}`, { field: f, value: item });
+        throw new IpamError(
+          ErrorCode.AddressOutOfRange,
+          `${f} "${item}" is not inside spec.subnet ${formatCidr(cidr)}`,
+          { field: f, value: item },
+        );
       }
     }
     return r;
@@ -68,7 +89,9 @@ export function parseSpiderRanges(items: readonly string[] | null | undefined, f
 /** Validates and normalises a SpiderIPPool (SPP-1, SPP-2, SPP-4). Cross-pool checks are the engine's (SPP-3). */
 export function buildSpiderPool(input: SpiderPoolInput): SpiderPoolModel {
   if (typeof input.subnet !== 'string' || input.subnet === '') {
-    throw new IpamError(ErrorCode.InvalidCIDR, 'spec.subnet is required, e.g. "172.18.41.0/24"', { field: 'spec.subnet' });
+    throw new IpamError(ErrorCode.InvalidCIDR, 'spec.subnet is required, e.g. "172.18.41.0/24"', {
+      field: 'spec.subnet',
+    });
   }
   let cidr: Cidr;
   try {
@@ -78,7 +101,11 @@ export function buildSpiderPool(input: SpiderPoolInput): SpiderPoolModel {
   }
   const family = cidr.family;
   if (input.ipVersion !== undefined && input.ipVersion !== null && input.ipVersion !== family) {
-    throw new IpamError(ErrorCode.InvalidIPFamily, `spec.ipVersion ${input.ipVersion} does not match spec.subnet ${input.subnet} (IPv${family})`, { field: 'spec.ipVersion' });
+    throw new IpamError(
+      ErrorCode.InvalidIPFamily,
+      `spec.ipVersion ${input.ipVersion} does not match spec.subnet ${input.subnet} (IPv${family})`,
+      { field: 'spec.ipVersion' },
+    );
   }
   const ips = parseSpiderRanges(input.ips, 'spec.ips', family, cidr);
   const excluded = parseSpiderRanges(input.excludeIPs, 'spec.excludeIPs', family, cidr);
@@ -92,12 +119,18 @@ export function buildSpiderPool(input: SpiderPoolInput): SpiderPoolModel {
       throw (e as IpamError).at('spec.gateway');
     }
     if (!cidrContains(cidr, gw)) {
-      throw new IpamError(ErrorCode.InvalidPool, `spec.gateway ${input.gateway} is not inside spec.subnet ${formatCidr(cidr)}`, { field: 'spec.gateway', value: input.gateway });
+      throw new IpamError(
+        ErrorCode.InvalidPool,
+        `spec.gateway ${input.gateway} is not inside spec.subnet ${formatCidr(cidr)}`,
+        { field: 'spec.gateway', value: input.gateway },
+      );
     }
     gateway = gw.value;
     if (effective.contains(gateway)) {
       // SPP-4: name the ips item that holds the gateway.
-      const i = (input.ips ?? []).findIndex((item) => parseSpiderRanges([item], 'spec.ips', family).contains(gw.value));
+      const i = (input.ips ?? []).findIndex((item) =>
+        parseSpiderRanges([item], 'spec.ips', family).contains(gw.value),
+      );
       const item = (input.ips ?? [])[i];
       throw new IpamError(
         ErrorCode.InvalidPool,
@@ -129,4 +162,3 @@ export function spiderTotalCount(pool: SpiderPoolModel): bigint {
   const n = pool.effective.size();
   return n > INT64_MAX ? INT64_MAX : n;
 }
-

@@ -50,11 +50,20 @@ const fieldError = (code: IpamError['code'], field: string, message: string, val
 
 function parseCidrBlock(text: unknown): Cidr[] {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw fieldError(ErrorCode.InvalidCIDR, 'spec.cidrBlock', 'spec.cidrBlock is required, e.g. "10.16.0.0/16" or "10.16.0.0/16,fd00:10:16::/112"');
+    throw fieldError(
+      ErrorCode.InvalidCIDR,
+      'spec.cidrBlock',
+      'spec.cidrBlock is required, e.g. "10.16.0.0/16" or "10.16.0.0/16,fd00:10:16::/112"',
+    );
   }
   const items = text.split(',').map((s) => s.trim());
   if (items.length > 2) {
-    throw fieldError(ErrorCode.InvalidCIDR, 'spec.cidrBlock', `spec.cidrBlock "${text}" has ${items.length} CIDRs; give one, or one IPv4 and one IPv6 separated by a comma`, text);
+    throw fieldError(
+      ErrorCode.InvalidCIDR,
+      'spec.cidrBlock',
+      `spec.cidrBlock "${text}" has ${items.length} CIDRs; give one, or one IPv4 and one IPv6 separated by a comma`,
+      text,
+    );
   }
   const cidrs = items.map((item) => {
     try {
@@ -64,7 +73,12 @@ function parseCidrBlock(text: unknown): Cidr[] {
     }
   });
   if (cidrs.length === 2 && cidrs[0]!.family === cidrs[1]!.family) {
-    throw fieldError(ErrorCode.InvalidIPFamily, 'spec.cidrBlock', `spec.cidrBlock "${text}" has two ${familyName(cidrs[0]!.family)} CIDRs; a dual-stack subnet has one of each family`, text);
+    throw fieldError(
+      ErrorCode.InvalidIPFamily,
+      'spec.cidrBlock',
+      `spec.cidrBlock "${text}" has two ${familyName(cidrs[0]!.family)} CIDRs; a dual-stack subnet has one of each family`,
+      text,
+    );
   }
   return cidrs.sort((a, b) => a.family - b.family);
 }
@@ -73,7 +87,12 @@ function parseGateways(text: string | undefined, cidrs: Cidr[]): Map<Family, big
   const gateways = new Map<Family, bigint>();
   const items = text === undefined || text.trim() === '' ? [] : text.split(',').map((s) => s.trim());
   if (items.length > cidrs.length) {
-    throw fieldError(ErrorCode.InvalidSubnet, 'spec.gateway', `spec.gateway "${text}" has more addresses than spec.cidrBlock has CIDRs`, text);
+    throw fieldError(
+      ErrorCode.InvalidSubnet,
+      'spec.gateway',
+      `spec.gateway "${text}" has more addresses than spec.cidrBlock has CIDRs`,
+      text,
+    );
   }
   for (const item of items) {
     let gw;
@@ -84,29 +103,55 @@ function parseGateways(text: string | undefined, cidrs: Cidr[]): Map<Family, big
     }
     const cidr = cidrs.find((c) => c.family === gw.family);
     if (!cidr || !cidrContains(cidr, gw)) {
-      throw fieldError(ErrorCode.InvalidSubnet, 'spec.gateway', `gateway ${item} is not inside spec.cidrBlock ${cidrs.map(formatCidr).join(',')}`, item);
+      throw fieldError(
+        ErrorCode.InvalidSubnet,
+        'spec.gateway',
+        `gateway ${item} is not inside spec.cidrBlock ${cidrs.map(formatCidr).join(',')}`,
+        item,
+      );
     }
     if (gateways.has(gw.family)) {
-      throw fieldError(ErrorCode.InvalidIPFamily, 'spec.gateway', `spec.gateway "${text}" has two ${familyName(gw.family)} addresses`, text);
+      throw fieldError(
+        ErrorCode.InvalidIPFamily,
+        'spec.gateway',
+        `spec.gateway "${text}" has two ${familyName(gw.family)} addresses`,
+        text,
+      );
     }
     const usable = usableRange(cidr);
     if (gw.value < usable.start || gw.value > usable.end) {
-      throw fieldError(ErrorCode.InvalidSubnet, 'spec.gateway', `gateway ${item} is the network or broadcast address of ${formatCidr(cidr)}; choose a host address such as ${formatValue(cidr.family, usable.start)}`, item);
+      throw fieldError(
+        ErrorCode.InvalidSubnet,
+        'spec.gateway',
+        `gateway ${item} is the network or broadcast address of ${formatCidr(cidr)}; choose a host address such as ${formatValue(cidr.family, usable.start)}`,
+        item,
+      );
     }
     gateways.set(gw.family, gw.value);
   }
   // SUB-1, SUB-2: a missing gateway (or a dual subnet's missing family) is the first usable address.
-  for (const cidr of cidrs) if (!gateways.has(cidr.family)) gateways.set(cidr.family, usableRange(cidr).start);
+  for (const cidr of cidrs)
+    if (!gateways.has(cidr.family)) gateways.set(cidr.family, usableRange(cidr).start);
   return gateways;
 }
 
 function parseExcludes(items: readonly string[] | undefined, cidrs: Cidr[]): Map<Family, Range[]> {
   const byFamily = new Map<Family, Range[]>(cidrs.map((c) => [c.family, []]));
   if (items === undefined || items === null) return byFamily;
-  if (!Array.isArray(items)) throw fieldError(ErrorCode.InvalidInput, 'spec.excludeIps', 'spec.excludeIps must be a list of "ip" or "start..end" strings');
+  if (!Array.isArray(items))
+    throw fieldError(
+      ErrorCode.InvalidInput,
+      'spec.excludeIps',
+      'spec.excludeIps must be a list of "ip" or "start..end" strings',
+    );
   items.forEach((item, i) => {
     const field = `spec.excludeIps[${i}]`;
-    if (typeof item !== 'string') throw fieldError(ErrorCode.InvalidRange, field, `${field} must be a string such as "10.16.0.1" or "10.16.0.10..10.16.0.20"`);
+    if (typeof item !== 'string')
+      throw fieldError(
+        ErrorCode.InvalidRange,
+        field,
+        `${field} must be a string such as "10.16.0.1" or "10.16.0.10..10.16.0.20"`,
+      );
     let r;
     try {
       r = parseRange(item, { separator: '..' });
@@ -116,9 +161,17 @@ function parseExcludes(items: readonly string[] | undefined, cidrs: Cidr[]): Map
     const cidr = cidrs.find((c) => c.family === r.family);
     const whole = cidr && cidrRange(cidr);
     if (!whole || r.end < whole.start || r.start > whole.end) {
-      throw fieldError(ErrorCode.AddressOutOfRange, field, `${field} "${item}" is not inside spec.cidrBlock ${cidrs.map(formatCidr).join(',')}`, item);
+      throw fieldError(
+        ErrorCode.AddressOutOfRange,
+        field,
+        `${field} "${item}" is not inside spec.cidrBlock ${cidrs.map(formatCidr).join(',')}`,
+        item,
+      );
     }
-    byFamily.get(r.family)!.push({ start: r.start > whole.start ? r.start : whole.start, end: r.end < whole.end ? r.end : whole.end });
+    byFamily.get(r.family)!.push({
+      start: r.start > whole.start ? r.start : whole.start,
+      end: r.end < whole.end ? r.end : whole.end,
+    });
   });
   return byFamily;
 }
@@ -134,8 +187,18 @@ export function buildSubnet(input: SubnetInput): SubnetModel {
   const excludes = parseExcludes(input.excludeIps, cidrs);
   const families: SubnetFamily[] = cidrs.map((cidr) => {
     const gateway = gateways.get(cidr.family)!;
-    const excluded = RangeSet.of(cidr.family, [...excludes.get(cidr.family)!, { start: gateway, end: gateway }]);
-    return { family: cidr.family, cidr, space: formatCidr(cidr), gateway, usable: usableRange(cidr), excluded };
+    const excluded = RangeSet.of(cidr.family, [
+      ...excludes.get(cidr.family)!,
+      { start: gateway, end: gateway },
+    ]);
+    return {
+      family: cidr.family,
+      cidr,
+      space: formatCidr(cidr),
+      gateway,
+      usable: usableRange(cidr),
+      excluded,
+    };
   });
   const excludeIps = families.flatMap((f) => f.excluded.toStrings('..'));
   return {

@@ -14,7 +14,14 @@ import {
 } from '../../core/index.js';
 import { effectOps } from '../effect-ops.js';
 import { FINALIZER, type KubeObject } from '../types.js';
-import { type Change, type KindContext, type KindHandler, type ObjectRef, checkImmutable, specString } from './kind.js';
+import {
+  type Change,
+  type KindContext,
+  type KindHandler,
+  type ObjectRef,
+  checkImmutable,
+  specString,
+} from './kind.js';
 
 export const LABEL_RESERVED = 'ovn.kubernetes.io/ip_reserved';
 export const LABEL_SUBNET = 'ovn.kubernetes.io/subnet';
@@ -70,7 +77,10 @@ function staticRequest(spec: Record<string, unknown>): { addresses: Address[]; m
     }
     const want = field === 'v4IpAddress' ? 4 : 6;
     if (a.family !== want) {
-      throw new IpamError(ErrorCode.InvalidIPFamily, `spec.${field} "${text}" is not an IPv${want} address`, { field: `spec.${field}`, value: text });
+      throw new IpamError(ErrorCode.InvalidIPFamily, `spec.${field} "${text}" is not an IPv${want} address`, {
+        field: `spec.${field}`,
+        value: text,
+      });
     }
     addresses.push(a);
   }
@@ -101,26 +111,52 @@ function staticRequest(spec: Record<string, unknown>): { addresses: Address[]; m
 function checkName(name: string, spec: Record<string, unknown>, provider: string): void {
   const podName = specString(spec, 'podName');
   const namespace = specString(spec, 'namespace');
-  if (!podName) throw new IpamError(ErrorCode.InvalidInput, 'spec.podName is required: the pod or VM that will use this address', { field: 'spec.podName' });
-  if (!namespace) throw new IpamError(ErrorCode.InvalidInput, 'spec.namespace is required: the namespace of the pod or VM', { field: 'spec.namespace' });
+  if (!podName)
+    throw new IpamError(
+      ErrorCode.InvalidInput,
+      'spec.podName is required: the pod or VM that will use this address',
+      { field: 'spec.podName' },
+    );
+  if (!namespace)
+    throw new IpamError(
+      ErrorCode.InvalidInput,
+      'spec.namespace is required: the namespace of the pod or VM',
+      { field: 'spec.namespace' },
+    );
   const expected = provider === 'ovn' ? `${podName}.${namespace}` : `${podName}.${namespace}.${provider}`;
   if (name !== expected) {
-    throw new IpamError(ErrorCode.InvalidInput, `metadata.name must be "${expected}" (podName.namespace${provider === 'ovn' ? '' : '.provider'}) so that the pod or VM finds this reservation; it is "${name}"`, {
-      field: 'metadata.name',
-      value: name,
-    });
+    throw new IpamError(
+      ErrorCode.InvalidInput,
+      `metadata.name must be "${expected}" (podName.namespace${provider === 'ovn' ? '' : '.provider'}) so that the pod or VM finds this reservation; it is "${name}"`,
+      {
+        field: 'metadata.name',
+        value: name,
+      },
+    );
   }
 }
 
 function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   const spec = obj.spec ?? {};
   const subnetName = specString(spec, 'subnet');
-  if (!subnetName) throw new IpamError(ErrorCode.NoSubnet, 'spec.subnet is required: the subnet to reserve the address in', { field: 'spec.subnet' });
+  if (!subnetName)
+    throw new IpamError(ErrorCode.NoSubnet, 'spec.subnet is required: the subnet to reserve the address in', {
+      field: 'spec.subnet',
+    });
   const subnet = ctx.engine.subnets.get(subnetName);
-  if (!subnet) throw new IpamError(ErrorCode.NoSubnet, `subnet ${subnetName} does not exist; create it first or fix spec.subnet`, { field: 'spec.subnet', value: subnetName });
+  if (!subnet)
+    throw new IpamError(
+      ErrorCode.NoSubnet,
+      `subnet ${subnetName} does not exist; create it first or fix spec.subnet`,
+      { field: 'spec.subnet', value: subnetName },
+    );
   const podType = spec.podType ?? '';
   if (typeof podType !== 'string' || !POD_TYPES.includes(podType)) {
-    throw new IpamError(ErrorCode.InvalidInput, `spec.podType must be "", "StatefulSet" or "VirtualMachine"`, { field: 'spec.podType', value: String(podType) });
+    throw new IpamError(
+      ErrorCode.InvalidInput,
+      `spec.podType must be "", "StatefulSet" or "VirtualMachine"`,
+      { field: 'spec.podType', value: String(podType) },
+    );
   }
   checkName(obj.metadata.name!, spec, subnet.provider);
   const { addresses, mac } = staticRequest(spec);
@@ -129,11 +165,22 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   } catch (e) {
     // A conflict on the requested MAC names spec.macAddress, not the address fields.
     const macHolder = mac === undefined ? undefined : ctx.engine.macHolder(mac);
-    if (e instanceof IpamError && !e.field && macHolder && macHolder.key !== obj.metadata.name && e.code === ErrorCode.AddressConflict) {
+    if (
+      e instanceof IpamError &&
+      !e.field &&
+      macHolder &&
+      macHolder.key !== obj.metadata.name &&
+      e.code === ErrorCode.AddressConflict
+    ) {
       throw e.at('spec.macAddress');
     }
     if (e instanceof IpamError && !e.field && addresses.length > 0) {
-      const field = addresses[0]!.family === 4 && specString(spec, 'v4IpAddress') ? 'spec.v4IpAddress' : addresses[0]!.family === 6 && specString(spec, 'v6IpAddress') ? 'spec.v6IpAddress' : 'spec.ipAddress';
+      const field =
+        addresses[0]!.family === 4 && specString(spec, 'v4IpAddress')
+          ? 'spec.v4IpAddress'
+          : addresses[0]!.family === 6 && specString(spec, 'v6IpAddress')
+            ? 'spec.v6IpAddress'
+            : 'spec.ipAddress';
       throw e.at(field);
     }
     throw e;
@@ -148,7 +195,11 @@ function labelled(obj: KubeObject, reserved: boolean): KubeObject {
   const finalizers = obj.metadata.finalizers ?? [];
   return {
     ...obj,
-    metadata: { ...obj.metadata, labels, finalizers: finalizers.includes(FINALIZER.IP!) ? finalizers : [...finalizers, FINALIZER.IP!] },
+    metadata: {
+      ...obj.metadata,
+      labels,
+      finalizers: finalizers.includes(FINALIZER.IP!) ? finalizers : [...finalizers, FINALIZER.IP!],
+    },
   };
 }
 
@@ -157,14 +208,22 @@ function labelled(obj: KubeObject, reserved: boolean): KubeObject {
  * ""), so setting it later is a change of an immutable field (IPR-6), not a first assignment. Absent and null
  * read as "" (a merge patch that drops `v6IpAddress:` changes nothing).
  */
-function checkAllocationUnchanged(old: Record<string, unknown> | undefined, next: Record<string, unknown>, what: string): void {
+function checkAllocationUnchanged(
+  old: Record<string, unknown> | undefined,
+  next: Record<string, unknown>,
+  what: string,
+): void {
   const norm = (v: unknown): string => JSON.stringify(v === undefined || v === null ? '' : v);
   for (const f of [...IMMUTABLE, 'ipAddress']) {
     if (old?.[f] === undefined || norm(old[f]) === norm(next[f])) continue;
-    throw new IpamError('Immutable', `spec.${f} of ${what} cannot change once allocated (was ${norm(old[f])}); delete and re-create the object to change it`, {
-      field: `spec.${f}`,
-      value: norm(next[f]),
-    });
+    throw new IpamError(
+      'Immutable',
+      `spec.${f} of ${what} cannot change once allocated (was ${norm(old[f])}); delete and re-create the object to change it`,
+      {
+        field: `spec.${f}`,
+        value: norm(next[f]),
+      },
+    );
   }
 }
 
@@ -177,7 +236,12 @@ export const ipHandler: KindHandler = {
     // The controller's write after the user's create: Kube-OVN shows generation 2 on a fresh reservation.
     const filled = labelled(fillAllocation(obj, outcome.lease!), true);
     filled.metadata.generation = 2;
-    return { object: filled, ops: effectOps(outcome, 'reservation'), undo: () => ctx.engine.revert(outcome), touched: touchedBy(ctx.engine, outcome.lease) };
+    return {
+      object: filled,
+      ops: effectOps(outcome, 'reservation'),
+      undo: () => ctx.engine.revert(outcome),
+      touched: touchedBy(ctx.engine, outcome.lease),
+    };
   },
 
   update(old, obj) {
@@ -186,12 +250,22 @@ export const ipHandler: KindHandler = {
     if (spec.v4IpAddress === null) spec.v4IpAddress = '';
     checkImmutable(old.spec, spec, IMMUTABLE, `IP ${old.metadata.name}`);
     checkAllocationUnchanged(old.spec, spec, `IP ${old.metadata.name}`);
-    return { object: labelled({ ...obj, spec }, old.metadata.labels?.[LABEL_RESERVED] === 'true'), ops: [], undo: () => undefined, touched: [] };
+    return {
+      object: labelled({ ...obj, spec }, old.metadata.labels?.[LABEL_RESERVED] === 'true'),
+      ops: [],
+      undo: () => undefined,
+      touched: [],
+    };
   },
 
   finalize(old, ctx): Change {
     const outcome = ctx.engine.release(old.metadata.name!);
-    return { object: undefined, ops: effectOps(outcome, 'delete'), undo: () => ctx.engine.revert(outcome), touched: touchedBy(ctx.engine, outcome.before) };
+    return {
+      object: undefined,
+      ops: effectOps(outcome, 'delete'),
+      undo: () => ctx.engine.revert(outcome),
+      touched: touchedBy(ctx.engine, outcome.before),
+    };
   },
 
   decorate(obj) {

@@ -5,10 +5,26 @@ import { type KindContext, type KindHandler, checkImmutable, specStrings, specSt
 function model(obj: KubeObject, ctx: KindContext): IPPoolModel {
   const spec = obj.spec ?? {};
   const subnetName = specString(spec, 'subnet');
-  if (!subnetName) throw new IpamError(ErrorCode.NoSubnet, 'spec.subnet is required: the subnet this pool is carved from', { field: 'spec.subnet' });
+  if (!subnetName)
+    throw new IpamError(ErrorCode.NoSubnet, 'spec.subnet is required: the subnet this pool is carved from', {
+      field: 'spec.subnet',
+    });
   const subnet = ctx.engine.subnets.get(subnetName);
-  if (!subnet) throw new IpamError(ErrorCode.NoSubnet, `subnet ${subnetName} does not exist; create it first or fix spec.subnet`, { field: 'spec.subnet', value: subnetName });
-  return buildIPPool({ name: obj.metadata.name!, subnet: subnetName, ips: specStrings(spec, 'ips') ?? [], namespaces: specStrings(spec, 'namespaces') }, subnet);
+  if (!subnet)
+    throw new IpamError(
+      ErrorCode.NoSubnet,
+      `subnet ${subnetName} does not exist; create it first or fix spec.subnet`,
+      { field: 'spec.subnet', value: subnetName },
+    );
+  return buildIPPool(
+    {
+      name: obj.metadata.name!,
+      subnet: subnetName,
+      ips: specStrings(spec, 'ips') ?? [],
+      namespaces: specStrings(spec, 'namespaces'),
+    },
+    subnet,
+  );
 }
 
 function withFinalizer(obj: KubeObject): KubeObject {
@@ -24,7 +40,12 @@ export const ippoolHandler: KindHandler = {
   create(obj, ctx) {
     const m = model(obj, ctx);
     ctx.engine.putIPPool(m);
-    return { object: withFinalizer(obj), ops: [], undo: () => ctx.engine.restoreConfig('ippool', m.name, undefined), touched: [{ kind: 'Subnet', name: m.subnet }] };
+    return {
+      object: withFinalizer(obj),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('ippool', m.name, undefined),
+      touched: [{ kind: 'Subnet', name: m.subnet }],
+    };
   },
 
   update(old, obj, ctx) {
@@ -32,7 +53,12 @@ export const ippoolHandler: KindHandler = {
     const m = model(obj, ctx);
     const before = ctx.engine.configOf('ippool', m.name);
     ctx.engine.putIPPool(m);
-    return { object: withFinalizer(obj), ops: [], undo: () => ctx.engine.restoreConfig('ippool', m.name, before), touched: [{ kind: 'Subnet', name: m.subnet }] };
+    return {
+      object: withFinalizer(obj),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('ippool', m.name, before),
+      touched: [{ kind: 'Subnet', name: m.subnet }],
+    };
   },
 
   finalize(old, ctx) {
@@ -40,7 +66,12 @@ export const ippoolHandler: KindHandler = {
     const before = ctx.engine.configOf('ippool', name);
     ctx.engine.removeIPPool(name);
     const subnet = String(old.spec?.subnet ?? '');
-    return { object: undefined, ops: [], undo: () => ctx.engine.restoreConfig('ippool', name, before), touched: subnet ? [{ kind: 'Subnet', name: subnet }] : [] };
+    return {
+      object: undefined,
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('ippool', name, before),
+      touched: subnet ? [{ kind: 'Subnet', name: subnet }] : [],
+    };
   },
 
   decorate(obj, ctx) {

@@ -56,7 +56,8 @@ export function plainChange(object: KubeObject | undefined): Change {
 export function specString(spec: Record<string, unknown> | undefined, field: string): string | undefined {
   const v = spec?.[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new IpamError('InvalidInput', `spec.${field} must be a string`, { field: `spec.${field}` });
+  if (typeof v !== 'string')
+    throw new IpamError('InvalidInput', `spec.${field} must be a string`, { field: `spec.${field}` });
   return v;
 }
 
@@ -65,22 +66,33 @@ export function specStrings(spec: Record<string, unknown> | undefined, field: st
   const v = spec?.[field];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw new IpamError('InvalidInput', `spec.${field} must be a list of strings`, { field: `spec.${field}` });
+    throw new IpamError('InvalidInput', `spec.${field} must be a list of strings`, {
+      field: `spec.${field}`,
+    });
   }
   return v as string[];
 }
 
 /** Refuses a change of a field that is immutable once set (IPR-6, SPP-1, POOL-1). */
-export function checkImmutable(old: Record<string, unknown> | undefined, next: Record<string, unknown> | undefined, fields: readonly string[], what: string): void {
+export function checkImmutable(
+  old: Record<string, unknown> | undefined,
+  next: Record<string, unknown> | undefined,
+  fields: readonly string[],
+  what: string,
+): void {
   for (const f of fields) {
     const before = old?.[f];
     const after = next?.[f];
     const set = before !== undefined && before !== null && before !== '';
     if (set && JSON.stringify(before) !== JSON.stringify(after ?? '')) {
-      throw new IpamError('Immutable', `spec.${f} of ${what} cannot change once set (was ${JSON.stringify(before)}); delete and re-create the object to change it`, {
-        field: `spec.${f}`,
-        value: JSON.stringify(after ?? null),
-      });
+      throw new IpamError(
+        'Immutable',
+        `spec.${f} of ${what} cannot change once set (was ${JSON.stringify(before)}); delete and re-create the object to change it`,
+        {
+          field: `spec.${f}`,
+          value: JSON.stringify(after ?? null),
+        },
+      );
     }
   }
 }

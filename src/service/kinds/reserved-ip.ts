@@ -4,7 +4,11 @@ import { type KindContext, type KindHandler, type ObjectRef, checkImmutable, spe
 
 function model(obj: KubeObject): ReservationModel {
   const spec = obj.spec ?? {};
-  return buildReservation({ name: obj.metadata.name!, ipVersion: typeof spec.ipVersion === 'number' ? spec.ipVersion : undefined, ips: specStrings(spec, 'ips') });
+  return buildReservation({
+    name: obj.metadata.name!,
+    ipVersion: typeof spec.ipVersion === 'number' ? spec.ipVersion : undefined,
+    ips: specStrings(spec, 'ips'),
+  });
 }
 
 function normalised(obj: KubeObject, m: ReservationModel): KubeObject {
@@ -24,7 +28,12 @@ export const reservedIpHandler: KindHandler = {
   create(obj, ctx) {
     const m = model(obj);
     ctx.engine.putReservation(m);
-    return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('reservation', m.name, undefined), touched: allPools(ctx) };
+    return {
+      object: normalised(obj, m),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('reservation', m.name, undefined),
+      touched: allPools(ctx),
+    };
   },
 
   update(old, obj, ctx) {
@@ -34,14 +43,24 @@ export const reservedIpHandler: KindHandler = {
     const m = model({ ...obj, spec: next });
     const before = ctx.engine.configOf('reservation', m.name);
     ctx.engine.putReservation(m);
-    return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('reservation', m.name, before), touched: allPools(ctx) };
+    return {
+      object: normalised(obj, m),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('reservation', m.name, before),
+      touched: allPools(ctx),
+    };
   },
 
   finalize(old, ctx) {
     const name = old.metadata.name!;
     const before = ctx.engine.configOf('reservation', name);
     ctx.engine.removeReservation(name);
-    return { object: undefined, ops: [], undo: () => ctx.engine.restoreConfig('reservation', name, before), touched: allPools(ctx) };
+    return {
+      object: undefined,
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('reservation', name, before),
+      touched: allPools(ctx),
+    };
   },
 
   decorate(obj) {

@@ -27,12 +27,21 @@ function normalised(obj: KubeObject, m: SpiderPoolModel): KubeObject {
   if (spec.excludeIPs !== undefined) spec.excludeIPs = [...m.excludeText];
   spec.default ??= false;
   spec.disable ??= false;
-  const labels = { ...(obj.metadata.labels ?? {}), 'ipam.spidernet.io/ippool-cidr': m.space.replace(/[.:/]/g, '-') };
+  const labels = {
+    ...(obj.metadata.labels ?? {}),
+    'ipam.spidernet.io/ippool-cidr': m.space.replace(/[.:/]/g, '-'),
+  };
   const finalizers = obj.metadata.finalizers ?? [];
   return {
     ...obj,
     spec,
-    metadata: { ...obj.metadata, labels, finalizers: finalizers.includes(FINALIZER.SpiderIPPool!) ? finalizers : [...finalizers, FINALIZER.SpiderIPPool!] },
+    metadata: {
+      ...obj.metadata,
+      labels,
+      finalizers: finalizers.includes(FINALIZER.SpiderIPPool!)
+        ? finalizers
+        : [...finalizers, FINALIZER.SpiderIPPool!],
+    },
   };
 }
 
@@ -43,7 +52,12 @@ export const spiderPoolHandler: KindHandler = {
   create(obj, ctx) {
     const m = model(obj);
     ctx.engine.putSpiderPool(m);
-    return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('spider', m.name, undefined), touched: [] };
+    return {
+      object: normalised(obj, m),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('spider', m.name, undefined),
+      touched: [],
+    };
   },
 
   update(old, obj, ctx) {
@@ -53,14 +67,24 @@ export const spiderPoolHandler: KindHandler = {
     const m = model({ ...obj, spec: next });
     const before = ctx.engine.configOf('spider', m.name);
     ctx.engine.putSpiderPool(m);
-    return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('spider', m.name, before), touched: [] };
+    return {
+      object: normalised(obj, m),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('spider', m.name, before),
+      touched: [],
+    };
   },
 
   finalize(old, ctx) {
     const name = old.metadata.name!;
     const before = ctx.engine.configOf('spider', name);
     ctx.engine.removeSpiderPool(name);
-    return { object: undefined, ops: [], undo: () => ctx.engine.restoreConfig('spider', name, before), touched: [] };
+    return {
+      object: undefined,
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('spider', name, before),
+      touched: [],
+    };
   },
 
   decorate(obj, ctx: KindContext) {
@@ -71,9 +95,16 @@ export const spiderPoolHandler: KindHandler = {
     for (const [value, lease] of usage.allocated) {
       const ip = ctx.objects.get('IP', lease.key);
       const pod = ip ? `${String(ip.spec?.namespace ?? '')}/${String(ip.spec?.podName ?? '')}` : lease.key;
-      allocated[formatValue(pool.family, value)] = { pod, podUid: ip?.metadata.annotations?.[ANNOTATION_POD_UID] ?? '' };
+      allocated[formatValue(pool.family, value)] = {
+        pod,
+        podUid: ip?.metadata.annotations?.[ANNOTATION_POD_UID] ?? '',
+      };
     }
-    const status: Record<string, unknown> = { ...(obj.status ?? {}), allocatedIPCount: usage.allocated.length, totalIPCount: usage.total };
+    const status: Record<string, unknown> = {
+      ...(obj.status ?? {}),
+      allocatedIPCount: usage.allocated.length,
+      totalIPCount: usage.total,
+    };
     if (usage.allocated.length > 0) status.allocatedIPs = JSON.stringify(allocated);
     else delete status.allocatedIPs;
     return { ...obj, status };

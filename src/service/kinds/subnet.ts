@@ -30,10 +30,14 @@ function checkSize(m: SubnetModel): void {
   for (const f of m.families) {
     const min = MIN_PREFIX[f.family];
     if (f.cidr.prefix < min) {
-      throw new IpamError(ErrorCode.InvalidCIDR, `spec.cidrBlock ${f.space} is too large: a subnet may be at most /${min} for IPv${f.family}; split it into smaller subnets`, {
-        field: 'spec.cidrBlock',
-        value: f.space,
-      });
+      throw new IpamError(
+        ErrorCode.InvalidCIDR,
+        `spec.cidrBlock ${f.space} is too large: a subnet may be at most /${min} for IPv${f.family}; split it into smaller subnets`,
+        {
+          field: 'spec.cidrBlock',
+          value: f.space,
+        },
+      );
     }
   }
 }
@@ -62,7 +66,12 @@ export const subnetHandler: KindHandler = {
     const m = model(obj);
     checkSize(m);
     ctx.engine.putSubnet(m);
-    return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('subnet', m.name, undefined), touched: [] };
+    return {
+      object: normalised(obj, m),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('subnet', m.name, undefined),
+      touched: [],
+    };
   },
 
   update(old, obj, ctx) {
@@ -70,14 +79,24 @@ export const subnetHandler: KindHandler = {
     checkSize(m);
     const before = ctx.engine.configOf('subnet', m.name);
     ctx.engine.putSubnet(m);
-    return { object: normalised(obj, m), ops: [], undo: () => ctx.engine.restoreConfig('subnet', m.name, before), touched: [] };
+    return {
+      object: normalised(obj, m),
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('subnet', m.name, before),
+      touched: [],
+    };
   },
 
   finalize(old, ctx): Change {
     const name = old.metadata.name!;
     const before = ctx.engine.configOf('subnet', name);
     ctx.engine.removeSubnet(name);
-    return { object: undefined, ops: [], undo: () => ctx.engine.restoreConfig('subnet', name, before), touched: [] };
+    return {
+      object: undefined,
+      ops: [],
+      undo: () => ctx.engine.restoreConfig('subnet', name, before),
+      touched: [],
+    };
   },
 
   decorate(obj, ctx: KindContext) {

@@ -50,7 +50,8 @@ export class MemoryStore implements Store {
     this.check();
     const s = this.state;
     const leases = new Map<string, LeaseRecord>();
-    for (const [key, l] of s.leases) leases.set(key, { key, subnet: l.subnet, addresses: [], ...(l.mac ? { mac: l.mac } : {}) });
+    for (const [key, l] of s.leases)
+      leases.set(key, { key, subnet: l.subnet, addresses: [], ...(l.mac ? { mac: l.mac } : {}) });
     for (const a of s.addresses.values()) {
       const lease = leases.get(a.key) ?? { key: a.key, subnet: '', addresses: [] };
       leases.set(a.key, lease);
@@ -93,7 +94,9 @@ export class MemoryStore implements Store {
 
   async history(query: HistoryQuery): Promise<HistoryEntry[]> {
     this.check();
-    const out = this.state.history.filter((h) => (!query.address || h.address === query.address) && (!query.key || h.key === query.key)).reverse();
+    const out = this.state.history
+      .filter((h) => (!query.address || h.address === query.address) && (!query.key || h.key === query.key))
+      .reverse();
     return out.slice(0, query.limit ?? 100);
   }
 
@@ -121,9 +124,11 @@ function applyOp(
     case 'deleteObject': {
       const k = objKey(op.kind, op.name);
       const cur = s.objects.get(k);
-      if (op.expectRevision !== undefined && (cur?.revision ?? 0) !== op.expectRevision) return { reason: 'conflict' };
+      if (op.expectRevision !== undefined && (cur?.revision ?? 0) !== op.expectRevision)
+        return { reason: 'conflict' };
       save(s.objects, k);
-      if (op.op === 'putObject') s.objects.set(k, { kind: op.kind, name: op.name, revision, body: structuredClone(op.body) });
+      if (op.op === 'putObject')
+        s.objects.set(k, { kind: op.kind, name: op.name, revision, body: structuredClone(op.body) });
       else s.objects.delete(k);
       return undefined;
     }

@@ -54,20 +54,32 @@ export class SqliteStore implements Store {
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
     this.now = options.now ?? (() => new Date());
-    this.revision = Number((db.prepare(`SELECT value FROM meta WHERE key = 'revision'`).get() as { value: string }).value);
+    this.revision = Number(
+      (db.prepare(`SELECT value FROM meta WHERE key = 'revision'`).get() as { value: string }).value,
+    );
     this.st = {
       getObject: db.prepare('SELECT revision FROM objects WHERE kind = ? AND name = ?'),
-      putObject: db.prepare('INSERT INTO objects (kind, name, revision, body) VALUES (?, ?, ?, ?) ON CONFLICT (kind, name) DO UPDATE SET revision = excluded.revision, body = excluded.body'),
+      putObject: db.prepare(
+        'INSERT INTO objects (kind, name, revision, body) VALUES (?, ?, ?, ?) ON CONFLICT (kind, name) DO UPDATE SET revision = excluded.revision, body = excluded.body',
+      ),
       deleteObject: db.prepare('DELETE FROM objects WHERE kind = ? AND name = ?'),
-      claimAddress: db.prepare('INSERT INTO addresses (space, address, key, pool) VALUES (?, ?, ?, ?) ON CONFLICT (space, address) DO UPDATE SET pool = excluded.pool WHERE addresses.key = excluded.key'),
+      claimAddress: db.prepare(
+        'INSERT INTO addresses (space, address, key, pool) VALUES (?, ?, ?, ?) ON CONFLICT (space, address) DO UPDATE SET pool = excluded.pool WHERE addresses.key = excluded.key',
+      ),
       holder: db.prepare('SELECT key FROM addresses WHERE space = ? AND address = ?'),
       freeAddress: db.prepare('DELETE FROM addresses WHERE space = ? AND address = ? AND key = ?'),
       macHolder: db.prepare('SELECT key FROM leases WHERE mac = ?'),
-      putLease: db.prepare('INSERT INTO leases (key, subnet, mac) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET subnet = excluded.subnet, mac = excluded.mac'),
+      putLease: db.prepare(
+        'INSERT INTO leases (key, subnet, mac) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET subnet = excluded.subnet, mac = excluded.mac',
+      ),
       deleteLease: db.prepare('DELETE FROM leases WHERE key = ?'),
-      quarantine: db.prepare('INSERT INTO quarantine (space, address, seq) VALUES (?, ?, ?) ON CONFLICT (space, address) DO UPDATE SET seq = excluded.seq'),
+      quarantine: db.prepare(
+        'INSERT INTO quarantine (space, address, seq) VALUES (?, ?, ?) ON CONFLICT (space, address) DO UPDATE SET seq = excluded.seq',
+      ),
       unquarantine: db.prepare('DELETE FROM quarantine WHERE space = ? AND address = ?'),
-      history: db.prepare('INSERT INTO history (at, event, key, space, address, mac, reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      history: db.prepare(
+        'INSERT INTO history (at, event, key, space, address, mac, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       setRevision: db.prepare(`UPDATE meta SET value = ? WHERE key = 'revision'`),
       // Transaction control as prepared statements: exec() would parse them again for every batch.
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -90,12 +102,19 @@ export class SqliteStore implements Store {
       // A file that is not SQLite (or is damaged) is refused as CORRUPT, not reported as an I/O failure.
       const code = (e as { code?: unknown }).code;
       const corrupt = code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
-      throw new StoreError(corrupt ? 'CORRUPT' : 'IO', `cannot open SQLite store ${path}: ${(e as Error).message}`, { cause: e });
+      throw new StoreError(
+        corrupt ? 'CORRUPT' : 'IO',
+        `cannot open SQLite store ${path}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     const version = Number(db.pragma('user_version', { simple: true }));
     if (version > SCHEMA_VERSION) {
       db.close();
-      throw new StoreError('CORRUPT', `${path} has schema version ${version}, newer than this ipkeeper (${SCHEMA_VERSION}); upgrade ipkeeper`);
+      throw new StoreError(
+        'CORRUPT',
+        `${path} has schema version ${version}, newer than this ipkeeper (${SCHEMA_VERSION}); upgrade ipkeeper`,
+      );
     }
     for (let v = version; v < SCHEMA_VERSION; v++) {
       db.transaction(() => {
@@ -113,19 +132,39 @@ export class SqliteStore implements Store {
   async load(): Promise<StoreSnapshot> {
     this.check();
     return this.db.transaction(() => {
-      const objects = (this.db.prepare('SELECT kind, name, revision, body FROM objects').all() as { kind: string; name: string; revision: number; body: string }[]).map(
-        (r) => ({ kind: r.kind, name: r.name, revision: r.revision, body: JSON.parse(r.body) as Record<string, unknown> }),
-      );
+      const objects = (
+        this.db.prepare('SELECT kind, name, revision, body FROM objects').all() as {
+          kind: string;
+          name: string;
+          revision: number;
+          body: string;
+        }[]
+      ).map((r) => ({
+        kind: r.kind,
+        name: r.name,
+        revision: r.revision,
+        body: JSON.parse(r.body) as Record<string, unknown>,
+      }));
       const leases = new Map<string, LeaseRecord>();
-      for (const r of this.db.prepare('SELECT key, subnet, mac FROM leases').iterate() as Iterable<{ key: string; subnet: string; mac: string | null }>) {
+      for (const r of this.db.prepare('SELECT key, subnet, mac FROM leases').iterate() as Iterable<{
+        key: string;
+        subnet: string;
+        mac: string | null;
+      }>) {
         leases.set(r.key, { key: r.key, subnet: r.subnet, addresses: [], ...(r.mac ? { mac: r.mac } : {}) });
       }
-      for (const r of this.db.prepare('SELECT space, address, key, pool FROM addresses').iterate() as Iterable<{ space: string; address: string; key: string; pool: string }>) {
+      for (const r of this.db
+        .prepare('SELECT space, address, key, pool FROM addresses')
+        .iterate() as Iterable<{ space: string; address: string; key: string; pool: string }>) {
         let lease = leases.get(r.key);
         if (!lease) leases.set(r.key, (lease = { key: r.key, subnet: '', addresses: [] }));
         lease.addresses.push({ space: r.space, address: r.address, ...(r.pool ? { pool: r.pool } : {}) });
       }
-      const quarantine = this.db.prepare('SELECT space, address, seq FROM quarantine ORDER BY seq').all() as { space: string; address: string; seq: number }[];
+      const quarantine = this.db.prepare('SELECT space, address, seq FROM quarantine ORDER BY seq').all() as {
+        space: string;
+        address: string;
+        seq: number;
+      }[];
       return { revision: this.revision, objects, leases: [...leases.values()], quarantine };
     })();
   }
@@ -170,7 +209,9 @@ export class SqliteStore implements Store {
           this.st.rollbackTo!.run();
           this.st.release!.run();
           results.push(
-            e instanceof BatchFailed ? e.result : new StoreError('IO', `cannot store the batch: ${(e as Error).message}`, { cause: e }),
+            e instanceof BatchFailed
+              ? e.result
+              : new StoreError('IO', `cannot store the batch: ${(e as Error).message}`, { cause: e }),
           );
         }
       }
@@ -211,7 +252,8 @@ export class SqliteStore implements Store {
         }
         case 'claimAddress': {
           const r = st.claimAddress!.run(op.space, op.address, op.key, op.pool);
-          if (r.changes === 0) fail('taken', (st.holder!.get(op.space, op.address) as { key: string } | undefined)?.key);
+          if (r.changes === 0)
+            fail('taken', (st.holder!.get(op.space, op.address) as { key: string } | undefined)?.key);
           break;
         }
         case 'freeAddress':
@@ -258,7 +300,9 @@ export class SqliteStore implements Store {
     }
     args.push(Math.min(Math.max(query.limit ?? 100, 1), 10_000));
     const rows = this.db
-      .prepare(`SELECT at, event, key, space, address, mac, reason FROM history ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(
+        `SELECT at, event, key, space, address, mac, reason FROM history ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      )
       .all(...args) as (Omit<HistoryEntry, 'mac'> & { mac: string | null })[];
     return rows.map((r) => ({ ...r, mac: r.mac ?? undefined }));
   }
@@ -270,7 +314,9 @@ export class SqliteStore implements Store {
 
   /** Size of the database file and its WAL, for the benchmark. */
   fileBytes(): number {
-    const row = this.db.prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()').get() as { bytes: number };
+    const row = this.db
+      .prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()')
+      .get() as { bytes: number };
     return row.bytes;
   }
 
