@@ -1,5 +1,6 @@
 import { type IPPoolModel, ErrorCode, IpamError, buildIPPool, ippoolUsage } from '../../core/index.js';
 import { FINALIZER, type KubeObject } from '../types.js';
+import { withUsageStatus } from './usage-status.js';
 import { type KindContext, type KindHandler, checkImmutable, specStrings, specString } from './kind.js';
 
 function model(obj: KubeObject, ctx: KindContext): IPPoolModel {
@@ -77,16 +78,12 @@ export const ippoolHandler: KindHandler = {
   decorate(obj, ctx) {
     const usage = ippoolUsage(ctx.engine, obj.metadata.name!, { ranges: true });
     if (!usage) return obj;
-    const status: Record<string, unknown> = { ...(obj.status ?? {}) };
-    for (const fam of [4, 6] as const) {
-      const u = usage.find((x) => x.family === fam);
-      const p = `v${fam}`;
-      status[`${p}UsingIPs`] = u?.using ?? 0;
-      status[`${p}AvailableIPs`] = u ? u.available : 0;
-      status[`${p}UsingIPRange`] = u?.usingRange ?? '';
-      status[`${p}AvailableIPRange`] = u?.availableRange ?? '';
-    }
-    return { ...obj, status };
+    return withUsageStatus(obj, usage, {
+      using: 'UsingIPs',
+      available: 'AvailableIPs',
+      usingRange: 'UsingIPRange',
+      availableRange: 'AvailableIPRange',
+    });
   },
 
   install(obj, ctx) {

@@ -1,5 +1,6 @@
 import { ErrorCode, IpamError, type SubnetModel, buildSubnet, subnetUsage } from '../../core/index.js';
 import { type KubeObject } from '../types.js';
+import { withUsageStatus } from './usage-status.js';
 import { type Change, type KindContext, type KindHandler, specStrings, specString } from './kind.js';
 
 function model(obj: KubeObject): SubnetModel {
@@ -102,16 +103,12 @@ export const subnetHandler: KindHandler = {
   decorate(obj, ctx: KindContext) {
     const usage = subnetUsage(ctx.engine, obj.metadata.name!, { ranges: true });
     if (!usage) return obj;
-    const status: Record<string, unknown> = { ...(obj.status ?? {}) };
-    for (const fam of [4, 6] as const) {
-      const u = usage.find((x) => x.family === fam);
-      const p = `v${fam}`;
-      status[`${p}usingIPs`] = u?.using ?? 0;
-      status[`${p}availableIPs`] = u ? u.available : 0;
-      status[`${p}usingIPrange`] = u?.usingRange ?? '';
-      status[`${p}availableIPrange`] = u?.availableRange ?? '';
-    }
-    return { ...obj, status };
+    return withUsageStatus(obj, usage, {
+      using: 'usingIPs',
+      available: 'availableIPs',
+      usingRange: 'usingIPrange',
+      availableRange: 'availableIPrange',
+    });
   },
 
   install(obj, ctx) {
