@@ -28,9 +28,10 @@ Options:
   --listen HOST:PORT      API address (default 127.0.0.1:6780; port 0 picks a free port). The API is
                           always HTTPS: kubectl sends its token only over TLS
   --socket PATH           CNI endpoint socket (default DIR/ipkeeper.sock; mode 0600, directory 0700)
-  --store sqlite|etcd     state backend (default sqlite, one file under DIR)
+  --store sqlite|etcd     state backend (default sqlite, one file under DIR; etcd: not in this build yet)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
   --kubeconfig PATH       Kubernetes mode: watch Pods, Namespaces, StatefulSets and VMs of that cluster
+                          (not in this build yet: ipkeeperd runs in standalone CNI mode)
   --default-subnet CIDR   CIDR of the default subnet 'ovn-default' created on first start
                           (default 10.16.0.0/16; 'none' for no default subnet)
   --node-name NAME        node name written on IP objects of CNI attachments (default: the hostname)
@@ -43,6 +44,9 @@ Options:
 When ready it prints one line:
   ipkeeperd ready api=https://HOST:PORT socket=PATH kubeconfig=FILE
 and 'kubectl --kubeconfig DIR/kubeconfig get subnets' works at once. SIGTERM stops it cleanly.
+
+Operators: 'kubectl --kubeconfig DIR/kubeconfig get --raw /ipkeeper/v1/history?address=10.16.0.3' shows
+who held an address and when; '... get --raw /metrics' the usage counters.
 `;
 
 export class ConfigError extends Error {}
