@@ -279,7 +279,7 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
       if (current) releaseOne(engine, lease, current, effects);
       const { value, pool, seq, space } =
         t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
-      engine.spaces.get(space)!.hold(value, lease);
+      engine.spaces.get(space)!.hold(value, lease, seq !== undefined);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
       const held: LeaseAddress = new HeldAddress(space, value, pool);
       lease.addresses = lease.addresses.length === 0 ? [held] : [...lease.addresses, held];

@@ -38,10 +38,11 @@ export class Space<L> {
   }
 
   /** Marks value held by lease. The caller checked it was free. */
-  hold(value: bigint, lease: L): void {
+  hold(value: bigint, lease: L, quarantined = true): void {
     this.held.set(value, lease);
     this.used.add(value);
-    this.quarantine.delete(value);
+    // A never-used address cannot be in the quarantine; skipping the lookup is the common, fast case.
+    if (quarantined) this.quarantine.delete(value);
   }
 
   /** Releases value into the quarantine with sequence number seq. */
