@@ -1,5 +1,5 @@
 import { type Address, type Family, formatValue, parseAddress } from './ip/address.js';
-import { cidrsOverlap, formatCidr, parseCidr } from './ip/cidr.js';
+import { cidrsOverlap } from './ip/cidr.js';
 import { RangeSet } from './ip/range-set.js';
 import { type Effect, type Outcome } from './effects.js';
 import { ErrorCode, IpamError } from './errors.js';
@@ -639,9 +639,4 @@ export class Engine {
       }
     }
   }
-}
-
-/** Canonical CIDR text of a CIDR given as text (address-space ids). */
-export function spaceId(cidrText: string): string {
-  return formatCidr(parseCidr(cidrText, { hostBits: 'normalise' }));
 }

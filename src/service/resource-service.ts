@@ -3,7 +3,7 @@ import { type Store, type StoreOp, StoreError } from '../store/store.js';
 import { ServiceError } from './errors.js';
 import { type KeyedMutex } from './keyed-mutex.js';
 import { type Change, type KindContext, type KindHandler, type ObjectRef } from './kinds/kind.js';
-import { forStorage, metaForCreate, metaForUpdate } from './object-meta.js';
+import { forStorage, metaForCreate, metaForUpdate, timestamp } from './object-meta.js';
 import {
   API_VERSION,
   type DeleteOptions,
@@ -243,7 +243,7 @@ export class ResourceTable {
           metadata: {
             ...old.metadata,
             finalizers: others,
-            deletionTimestamp: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            deletionTimestamp: timestamp(this.deps.now()),
           },
         };
         return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');

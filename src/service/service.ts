@@ -175,30 +175,6 @@ export class IpamService {
 
   // ---------------------------------------------------------------- CNI (src/cni CniService)
 
-  add(req: Parameters<CniOps['add']>[0]): ReturnType<CniOps['add']> {
-    this.check();
-    return this.cni.add(req);
-  }
-
-  del(req: Parameters<CniOps['del']>[0]): Promise<void> {
-    this.check();
-    return this.cni.del(req);
-  }
-
-  check_(req: Parameters<CniOps['check']>[0]): Promise<void> {
-    return this.cni.check(req);
-  }
-
-  gc(req: Parameters<CniOps['gc']>[0]): Promise<{ released: number }> {
-    this.check();
-    return this.cni.gc(req);
-  }
-
-  status(req: Parameters<CniOps['status']>[0]): Promise<void> {
-    this.check();
-    return this.cni.status(req);
-  }
-
   /** The CNI operations object, for the CNI endpoint (it implements src/cni's CniService). */
   get cniService(): CniOps {
     return this.cni;
