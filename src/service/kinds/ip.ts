@@ -20,6 +20,7 @@ import {
   type KindHandler,
   type ObjectRef,
   checkImmutable,
+  requireSubnet,
   specString,
 } from './kind.js';
 
@@ -138,18 +139,8 @@ function checkName(name: string, spec: Record<string, unknown>, provider: string
 
 function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   const spec = obj.spec ?? {};
-  const subnetName = specString(spec, 'subnet');
-  if (!subnetName)
-    throw new IpamError(ErrorCode.NoSubnet, 'spec.subnet is required: the subnet to reserve the address in', {
-      field: 'spec.subnet',
-    });
-  const subnet = ctx.engine.subnets.get(subnetName);
-  if (!subnet)
-    throw new IpamError(
-      ErrorCode.NoSubnet,
-      `subnet ${subnetName} does not exist; create it first or fix spec.subnet`,
-      { field: 'spec.subnet', value: subnetName },
-    );
+  const subnet = requireSubnet(spec, ctx, 'the subnet to reserve the address in');
+  const subnetName = subnet.name;
   const podType = spec.podType ?? '';
   if (typeof podType !== 'string' || !POD_TYPES.includes(podType)) {
     throw new IpamError(

@@ -1,26 +1,15 @@
-import { type IPPoolModel, ErrorCode, IpamError, buildIPPool, ippoolUsage } from '../../core/index.js';
+import { type IPPoolModel, buildIPPool, ippoolUsage } from '../../core/index.js';
 import { FINALIZER, type KubeObject } from '../types.js';
 import { withUsageStatus } from './usage-status.js';
-import { type KindContext, type KindHandler, checkImmutable, specStrings, specString } from './kind.js';
+import { type KindContext, type KindHandler, checkImmutable, requireSubnet, specStrings } from './kind.js';
 
 function model(obj: KubeObject, ctx: KindContext): IPPoolModel {
   const spec = obj.spec ?? {};
-  const subnetName = specString(spec, 'subnet');
-  if (!subnetName)
-    throw new IpamError(ErrorCode.NoSubnet, 'spec.subnet is required: the subnet this pool is carved from', {
-      field: 'spec.subnet',
-    });
-  const subnet = ctx.engine.subnets.get(subnetName);
-  if (!subnet)
-    throw new IpamError(
-      ErrorCode.NoSubnet,
-      `subnet ${subnetName} does not exist; create it first or fix spec.subnet`,
-      { field: 'spec.subnet', value: subnetName },
-    );
+  const subnet = requireSubnet(spec, ctx, 'the subnet this pool is carved from');
   return buildIPPool(
     {
       name: obj.metadata.name!,
-      subnet: subnetName,
+      subnet: subnet.name,
       ips: specStrings(spec, 'ips') ?? [],
       namespaces: specStrings(spec, 'namespaces'),
     },

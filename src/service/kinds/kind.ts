@@ -1,4 +1,4 @@
-import { type Engine, IpamError } from '../../core/index.js';
+import { type Engine, type SubnetModel, ErrorCode, IpamError } from '../../core/index.js';
 import { type StoreOp } from '../../store/store.js';
 import { type KindName, type KubeObject } from '../types.js';
 
@@ -95,4 +95,24 @@ export function checkImmutable(
       );
     }
   }
+}
+
+/** `spec.subnet` of an IP or IPPool: required, and the subnet must exist (IPR-5, POOL-1). */
+export function requireSubnet(spec: Record<string, unknown>, ctx: KindContext, purpose: string): SubnetModel {
+  const name = specString(spec, 'subnet');
+  if (!name) {
+    throw new IpamError(ErrorCode.NoSubnet, `spec.subnet is required: ${purpose}`, { field: 'spec.subnet' });
+  }
+  const subnet = ctx.engine.subnets.get(name);
+  if (!subnet) {
+    throw new IpamError(
+      ErrorCode.NoSubnet,
+      `subnet ${name} does not exist; create it first or fix spec.subnet`,
+      {
+        field: 'spec.subnet',
+        value: name,
+      },
+    );
+  }
+  return subnet;
 }
