@@ -3,8 +3,8 @@
  *
  * The API layer speaks only these shapes: it parses, validates and negotiates HTTP, and asks a
  * {@link ResourceService} to read and change objects. The service owns every domain rule (allocation,
- * normalisation such as `v6IpAddress: null` → `""`, status counters) and applies the generic metadata
- * rules of `object-meta.ts`. The interface is structural: the service implements it without importing it.
+ * normalisation such as `v6IpAddress: null` → `""`, status counters) and the generic metadata
+ * rules (uid, generation, finalizers: src/service/object-meta.ts). The interface is structural: the service implements it without importing it.
  */
 
 /** The five served kinds. All are cluster-scoped. */
@@ -139,7 +139,7 @@ export interface ResourceService {
   list(kind: KindName, options?: ListOptions): ListResult;
   /**
    * Create. `obj.metadata` may carry `generateName` instead of `name`. The service applies
-   * `prepareCreate` (object-meta.ts) and its domain rules; returns the stored (or would-be) object.
+   * the metadata rules and its domain rules; returns the stored (or would-be) object.
    * Name taken → `ApiError` AlreadyExists.
    */
   create(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject>;

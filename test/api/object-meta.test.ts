@@ -11,7 +11,7 @@ import {
   prepareStatusUpdate,
   prepareUpdate,
   type KindContext,
-} from '../../src/api/object-meta.js';
+} from '../support/object-meta-rules.js';
 import type { KubeObject } from '../../src/api/resource-service.js';
 
 const { name: _n, ...who } = subjectOf(ipKind, '');

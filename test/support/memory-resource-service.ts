@@ -8,15 +8,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiError } from '../../src/api/errors.js';
 import { kindByName, subjectOf } from '../../src/api/kinds/index.js';
 import { sliceSorted } from '../../src/api/paging.js';
+import { cloneJson } from '../../src/api/object-meta.js';
 import {
-  cloneJson,
   generateNameSuffix,
   prepareCreate,
   prepareDelete,
   prepareStatusUpdate,
   prepareUpdate,
   type KindContext,
-} from '../../src/api/object-meta.js';
+} from './object-meta-rules.js';
 import type {
   DeleteOptions,
   KindName,
