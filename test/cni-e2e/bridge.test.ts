@@ -10,14 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execCni } from '../support/cni-exec.js';
-import {
-  addNetns,
-  addParentLink,
-  hasCommand,
-  inNetns,
-  netnsSkipReason,
-  shQuiet,
-} from '../support/cni-netns.js';
+import { NetnsScope, addParentLink, hasCommand, inNetns, netnsSkipReason } from '../support/cni-netns.js';
 import {
   CniHarness,
   E2E,
@@ -57,8 +50,7 @@ function linkExists(ns: string, ifName = 'eth0'): boolean {
 describe('CNI e2e: Debian plugins + bin/ipkeeper + real ipkeeperd in network namespaces', { skip }, () => {
   const t = uniqueTag();
   const bridgeName = `ipkb${t}`;
-  const namespaces: string[] = [];
-  const links: string[] = [bridgeName];
+  const scope = new NetnsScope(`ipke-${t}`, [bridgeName]);
   let e: E2E;
   let h: CniHarness;
   let dir: string;
@@ -76,17 +68,12 @@ describe('CNI e2e: Debian plugins + bin/ipkeeper + real ipkeeperd in network nam
   });
 
   after(async () => {
-    for (const ns of namespaces) shQuiet('ip', 'netns', 'del', ns);
-    for (const link of links) shQuiet('ip', 'link', 'del', link);
+    scope.cleanup();
     await e?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function netns(suffix: string): { name: string; path: string } {
-    const name = `ipke-${t}-${suffix}`;
-    namespaces.push(name);
-    return { name, path: addNetns(name) };
-  }
+  const netns = (suffix: string): { name: string; path: string } => scope.netns(suffix);
 
   function env(command: string, containerId: string, nsPath: string, pod?: Pod): Record<string, string> {
     return {
@@ -239,7 +226,7 @@ describe('CNI e2e: Debian plugins + bin/ipkeeper + real ipkeeperd in network nam
   for (const kind of ['macvlan'] as const) {
     test(`CNI-6 ${kind} on a veth parent: address on eth0 in the namespace, DEL releases`, async () => {
       const { parent, cleanup } = addParentLink(`${t}${kind[0]}`);
-      links.push(...cleanup);
+      scope.track(...cleanup);
       const ns = netns(kind[0]!);
       const cid = `ctr-${kind}-${t}`;
       const conf = {

@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildPluginForTest, execCni, REPO_ROOT } from '../support/cni-exec.js';
 import {
-  addNetns,
+  NetnsScope,
   addParentLink,
   hasCommand,
   inNetns,
   netnsSkipReason,
-  shQuiet,
   uniqueTag,
 } from '../support/cni-netns.js';
 import { startStubDaemon, type StubDaemon } from '../support/cni-stub-daemon.js';
@@ -23,8 +22,7 @@ const skip = netnsSkipReason();
 describe('CNI with real plugins and network namespaces', { skip }, () => {
   const tag = uniqueTag();
   const bridge = `ipkbr${tag}`;
-  const namespaces: string[] = [];
-  const links: string[] = [bridge];
+  const scope = new NetnsScope(`ipk-${tag}`, [bridge]);
   let dir: string;
   let binDir: string;
   let daemon: StubDaemon;
@@ -43,17 +41,12 @@ describe('CNI with real plugins and network namespaces', { skip }, () => {
   });
 
   after(async () => {
-    for (const ns of namespaces) shQuiet('ip', 'netns', 'del', ns);
-    for (const link of links) shQuiet('ip', 'link', 'del', link);
+    scope.cleanup();
     await daemon?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function netns(suffix: string): { name: string; path: string } {
-    const name = `ipk-${tag}-${suffix}`;
-    namespaces.push(name);
-    return { name, path: addNetns(name) };
-  }
+  const netns = (suffix: string): { name: string; path: string } => scope.netns(suffix);
 
   function env(command: string, containerId: string, nsPath: string, extra: Record<string, string> = {}) {
     return {
@@ -135,7 +128,7 @@ describe('CNI with real plugins and network namespaces', { skip }, () => {
 
   it('CNI-6 macvlan + ipkeeper on a parent link', async () => {
     const { parent, cleanup } = addParentLink(tag);
-    links.push(...cleanup);
+    scope.track(...cleanup);
     const ns = netns('m');
     const conf = JSON.stringify({
       cniVersion: '1.0.0',

@@ -60,3 +60,36 @@ export function addParentLink(tag: string): { parent: string; cleanup: string[] 
   sh('ip', 'link', 'set', veth, 'up');
   return { parent: veth, cleanup: [veth] };
 }
+
+/**
+ * The network namespaces and links one suite creates, named `PREFIX-suffix`, all removed by `cleanup()`
+ * (in the suite's `after`, whatever happened).
+ */
+export class NetnsScope {
+  private readonly namespaces: string[] = [];
+  private readonly links: string[];
+
+  constructor(
+    private readonly prefix: string,
+    links: string[] = [],
+  ) {
+    this.links = [...links];
+  }
+
+  /** Creates `PREFIX-suffix` and answers its name and /run/netns path. */
+  netns(suffix: string): { name: string; path: string } {
+    const name = `${this.prefix}-${suffix}`;
+    this.namespaces.push(name);
+    return { name, path: addNetns(name) };
+  }
+
+  /** Links to delete at cleanup (e.g. a macvlan parent). */
+  track(...links: string[]): void {
+    this.links.push(...links);
+  }
+
+  cleanup(): void {
+    for (const ns of this.namespaces) shQuiet('ip', 'netns', 'del', ns);
+    for (const link of this.links) shQuiet('ip', 'link', 'del', link);
+  }
+}
