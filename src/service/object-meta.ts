@@ -48,19 +48,25 @@ export function metaForCreate(kind: string, obj: KubeObject, now: Date): ObjectM
 }
 
 /**
- * Metadata of a replacement: system fields come from the stored object whatever the client sent;
- * generation moves on when the spec changed.
+ * Metadata of a replacement: system fields come from the stored object whatever the client sent. The
+ * generation is the stored one; {@link nextGeneration} moves it on once the normalised spec is known.
  */
-export function metaForUpdate(old: KubeObject, obj: KubeObject, specChanged: boolean): ObjectMeta {
+export function metaForUpdate(old: KubeObject, obj: KubeObject): ObjectMeta {
   const meta: ObjectMeta = { ...(obj.metadata ?? {}) };
   meta.name = old.metadata.name!;
   meta.uid = old.metadata.uid!;
   meta.creationTimestamp = old.metadata.creationTimestamp!;
-  meta.generation = (old.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+  meta.generation = old.metadata.generation ?? 1;
   if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
   else delete meta.deletionTimestamp;
   delete meta.namespace;
   return meta;
+}
+
+/** The generation rule: it grows by one when the stored spec changes, and only then. */
+export function nextGeneration(old: KubeObject, next: KubeObject): number {
+  const generation = old.metadata.generation ?? 1;
+  return JSON.stringify(old.spec ?? {}) === JSON.stringify(next.spec ?? {}) ? generation : generation + 1;
 }
 
 /** The object as stored: no resourceVersion (the store's revision is), no status (derived on read). */

@@ -3,7 +3,7 @@ import { type Store, type StoreOp, StoreError } from '../store/store.js';
 import { ServiceError } from './errors.js';
 import { type KeyedMutex } from './keyed-mutex.js';
 import { type Change, type KindContext, type KindHandler, type ObjectRef } from './kinds/kind.js';
-import { forStorage, metaForCreate, metaForUpdate, timestamp } from './object-meta.js';
+import { forStorage, metaForCreate, metaForUpdate, nextGeneration, timestamp } from './object-meta.js';
 import {
   API_VERSION,
   type DeleteOptions,
@@ -184,12 +184,11 @@ export class ResourceTable {
       const old = entry.object;
       // Status is derived from the engine; a status write changes nothing but is answered with the object.
       if (subresource === 'status') return this.serve(kind, entry);
-      const specChanged = JSON.stringify(old.spec ?? {}) !== JSON.stringify(obj.spec ?? {});
       const draft: KubeObject = {
         ...obj,
         apiVersion: API_VERSION[kind],
         kind,
-        metadata: metaForUpdate(old, obj, specChanged),
+        metadata: metaForUpdate(old, obj),
       };
       delete draft.status;
       const finalizers = draft.metadata.finalizers ?? [];
@@ -207,9 +206,8 @@ export class ResourceTable {
       const change = old.metadata.deletionTimestamp
         ? { object: draft, ops: [], undo: () => undefined, touched: [] }
         : this.deps.handlers[kind].update(old, draft, this.ctx);
-      if (change.object && JSON.stringify(change.object.spec ?? {}) === JSON.stringify(old.spec ?? {})) {
-        change.object.metadata.generation = old.metadata.generation ?? 1;
-      }
+      // Judged on the spec as it will be stored (after the kind's normalisation), not as sent.
+      if (change.object) change.object.metadata.generation = nextGeneration(old, change.object);
       return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');
     });
   }
