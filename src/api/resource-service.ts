@@ -6,9 +6,10 @@
  * normalisation such as `v6IpAddress: null` → `""`, status counters) and the generic metadata
  * rules (uid, generation, finalizers: src/service/object-meta.ts). The interface is structural: the service implements it without importing it.
  */
+import type { KindName } from '../service/types.js';
 
-/** The five served kinds. All are cluster-scoped. */
-export type KindName = 'Subnet' | 'IP' | 'IPPool' | 'SpiderIPPool' | 'SpiderReservedIP';
+/** The five served kinds (all cluster-scoped): the service's own list, one definition for both layers. */
+export type { KindName } from '../service/types.js';
 
 /**
  * A JSON value as the API stores and serves it. `bigint` is allowed so that counters above 2^53
