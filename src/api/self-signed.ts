@@ -28,9 +28,16 @@ const bitString = (b: Buffer): Buffer => der(0x03, Buffer.concat([Buffer.from([0
 const bool = (v: boolean): Buffer => der(0x01, Buffer.from([v ? 0xff : 0]));
 const utf8 = (s: string): Buffer => der(0x0c, Buffer.from(s, 'utf8'));
 
-function integer(b: Buffer): Buffer {
-  // Positive: prefix 0x00 when the high bit is set.
-  return der(0x02, (b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+/**
+ * A non-negative INTEGER from big-endian bytes, in DER's minimal form: leading zero bytes dropped
+ * (a 0x00 followed by a byte below 0x80 is "illegal padding" to OpenSSL), then one 0x00 put back when
+ * the high bit is set so the value stays positive. Zero is the single byte 0x00.
+ */
+export function derInteger(b: Buffer): Buffer {
+  let start = 0;
+  while (start < b.length - 1 && b[start] === 0) start++;
+  const body = b.length === 0 ? Buffer.from([0]) : b.subarray(start);
+  return der(0x02, (body[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), body]) : body);
 }
 
 function oid(text: string): Buffer {
@@ -67,6 +74,8 @@ export interface SelfSignedOptions {
   /** Validity start (default now) and length (default 10 years). */
   notBefore?: Date;
   days?: number;
+  /** Serial number bytes, big-endian (default 16 random bytes). */
+  serial?: Buffer;
 }
 
 export interface SelfSignedCertificate {
@@ -94,11 +103,11 @@ export function generateSelfSignedCertificate(opts: SelfSignedOptions = {}): Sel
     seq(oid('2.5.29.37'), octets(seq(oid('1.3.6.1.5.5.7.3.1')))), // extKeyUsage: serverAuth
     seq(oid('2.5.29.17'), octets(san)), // subjectAltName
   );
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  // RFC 5280: a positive serial of at most 20 octets; derInteger() keeps the encoding minimal.
+  const serial = opts.serial ?? randomBytes(16);
   const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(serial),
+    explicit(0, derInteger(Buffer.from([2]))),
+    derInteger(serial),
     sigAlg,
     name,
     seq(time(notBefore), time(notAfter)),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { generateSelfSignedCertificate } from '../api/self-signed.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,6 +57,15 @@ export function prepareSocket(path: string): void {
   rmSync(path, { force: true });
 }
 
+function parses(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The API's TLS certificate: the operator's (--tls-cert/--tls-key), or a self-signed one made at first start
  * and kept in DIR/tls.crt and DIR/tls.key (0600). kubectl sends a bearer token only over HTTPS, so the API
@@ -87,7 +96,8 @@ export function loadOrCreateTls(
     readFileSync(hostsPath, 'utf8').trim() === wanted
   ) {
     const cert = readFileSync(certPath, 'utf8');
-    return { cert, key: readFileSync(keyPath, 'utf8'), ca: cert };
+    // A kept certificate OpenSSL cannot read (one an older ipkeeperd encoded badly) is made again.
+    if (parses(cert)) return { cert, key: readFileSync(keyPath, 'utf8'), ca: cert };
   }
   const made = generateSelfSignedCertificate({ hosts, commonName: 'ipkeeperd' });
   writeFileSync(keyPath, made.key, { mode: 0o600 });
