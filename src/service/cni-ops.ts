@@ -88,6 +88,37 @@ export function leaseKeyOf(owner: Owner, ifName: string): string {
   return `${keySegment(owner.containerId, SUBDOMAIN_RE, 64)}.${safeIf}`;
 }
 
+/**
+ * Two attachments can spell one key: pod `a.b` in namespace `c` (`a.b.c`) and interface `c` of pod `a` in
+ * namespace `b` (`a.b.c`), or container `x` interface `y` and pod `x` in namespace `y`. The IP object records
+ * whose it is; an ADD for anyone else is refused, so the second attachment is never handed the first one's
+ * address. A reservation that names no pod is open to whoever ADDs under its name (IPR-7).
+ */
+function checkSameOwner(key: string, object: KubeObject, req: AddRequest): void {
+  const spec = object.spec ?? {};
+  const annotations = object.metadata.annotations ?? {};
+  const podName = typeof spec.podName === 'string' ? spec.podName : '';
+  const namespace = typeof spec.namespace === 'string' ? spec.namespace : '';
+  const ifName = annotations[ANNOTATION_IFNAME];
+  const owner = req.owner;
+  const sameOwner =
+    owner.kind === 'pod'
+      ? (podName === '' || podName === owner.name) && (namespace === '' || namespace === owner.namespace)
+      : // A bare container's object records the container ID as podName and no namespace.
+        namespace === '' && (podName === '' || podName === owner.containerId);
+  const sameInterface = ifName === undefined || ifName === req.attachment.ifName;
+  if (sameOwner && sameInterface) return;
+  const holder = podName ? `${namespace ? `${namespace}/` : ''}${podName}${ifName ? ` ${ifName}` : ''}` : key;
+  const asker =
+    owner.kind === 'pod' ? `pod ${owner.namespace}/${owner.name}` : `container ${owner.containerId}`;
+  throw new IpamError(
+    ErrorCode.AddressConflict,
+    `IP ${key} belongs to ${holder}; ${asker} interface ${req.attachment.ifName} maps to the same name ` +
+      `(pod.namespace[.interface]): rename the pod or the interface, or delete IP ${key} if it is stale`,
+    { holder },
+  );
+}
+
 const LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -117,6 +148,7 @@ export class CniOps {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
     return this.d.locks.run(`IP/${key}`, async () => {
       const existing = this.d.resources.entry('IP', key);
+      if (existing) checkSameOwner(key, existing.object, req);
       const alloc = this.allocationRequest(key, req, existing?.object);
       const outcome = allocate(this.d.engine, alloc);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);

@@ -296,6 +296,29 @@ describe('CNI e2e: pods, reservations, static addresses and pools against a real
     assert.equal(await h.used('ovn-default'), used);
   });
 
+  test('ENG-4 CNI-2 attachments whose names spell one key (pod a.b in c, pod a in b interface c): the second is refused, the first keeps its address', async () => {
+    const network = 'collide';
+    const first = { ...attach('k.b'), pod: pod('k.b', 'c'), containerId: 'c-kb', network };
+    const second = { ...attach('k'), pod: pod('k', 'b'), containerId: 'c-k', ifName: 'c', network };
+    const held = firstAddress(await h.addOk(first));
+    await unchanged(async () => {
+      const err = await h.addFails(second, 101);
+      assert.match(err.msg ?? '', /IP k\.b\.c belongs to c\/k\.b eth0; pod b\/k interface c/);
+    });
+    // The refused attachment's DEL does not release the first one's address.
+    await h.delOk(second);
+    assert.equal((await e.must('ip', 'k.b.c')).spec['v4IpAddress'], held);
+    // A bare container x interface y and pod x in namespace y: the same guard.
+    const bare = { containerId: 'kx', ifName: 'ky', network };
+    await h.addOk(bare);
+    await unchanged(() =>
+      h.addFails({ ...attach('kx'), pod: pod('kx', 'ky'), containerId: 'c-kx2', network }, 101),
+    );
+    for (const a of [first, bare]) await h.delOk(a);
+    assert.equal(await h.ip('k.b.c'), undefined);
+    assert.equal(await h.ip('kx.ky'), undefined);
+  });
+
   test('GC-4 GC with cni.dev/valid-attachments, then with cni.dev/attachments: unlisted released, listed and reservations kept', async () => {
     const network = 'gcnet';
     const bare = (containerId: string, ifName = 'eth0'): Attach => ({ containerId, ifName, network });
