@@ -5,6 +5,7 @@ import { type Effect, type Outcome } from './effects.js';
 import { ErrorCode, IpamError } from './errors.js';
 import { HeldAddress, type Lease, type LeaseAddress, type LeaseRecord, cloneLease } from './lease.js';
 import { formatMac, parseMac } from './mac.js';
+import { MacSet } from './mac-set.js';
 import { type IPPoolModel } from './model/ippool.js';
 import { type ReservationModel } from './model/reservation.js';
 import { type SpiderPoolModel } from './model/spider-pool.js';
@@ -54,7 +55,7 @@ export class Engine {
   /** @internal */ readonly leases = new Map<string, Lease>();
   /** @internal Every held MAC (ENG-6: unique store-wide). A set, not a map: who holds one is looked up
    * through the leases only when a static MAC conflicts, which keeps ~10 bytes off every allocation. */
-  readonly macs = new Set<number>();
+  readonly macs = new MacSet();
   /** @internal */ seq = 0;
   /** Bumped by every change of state, so derived views (usage counters) can be cached per version. */
   version = 0;

@@ -10,7 +10,7 @@ import { Quarantine } from './quarantine.js';
 export class Space<L> {
   readonly id: string;
   readonly family: Family;
-  readonly held = new Map<bigint, L>();
+  readonly held = new HeldMap<L>();
   readonly used = new RangeIndex();
   readonly quarantine = new Quarantine();
 
@@ -49,5 +49,44 @@ export class Space<L> {
   release(value: bigint, seq: number): void {
     this.held.delete(value);
     this.quarantine.add(value, seq);
+  }
+}
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Address value → holder. Values below 2^53 (every IPv4 address) are keyed as numbers, which V8 hashes
+ * without reading a bigint's digits on every lookup; IPv6 values are far larger and stay bigints. The two
+ * kinds of key never collide (a number never equals a bigint as a Map key).
+ */
+export class HeldMap<L> {
+  private readonly map = new Map<number | bigint, L>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(value: bigint): L | undefined {
+    return this.map.get(value <= SAFE ? Number(value) : value);
+  }
+
+  has(value: bigint): boolean {
+    return this.map.has(value <= SAFE ? Number(value) : value);
+  }
+
+  set(value: bigint, holder: L): void {
+    this.map.set(value <= SAFE ? Number(value) : value, holder);
+  }
+
+  delete(value: bigint): boolean {
+    return this.map.delete(value <= SAFE ? Number(value) : value);
+  }
+
+  *keys(): Generator<bigint> {
+    for (const k of this.map.keys()) yield typeof k === 'number' ? BigInt(k) : k;
+  }
+
+  *[Symbol.iterator](): Generator<[bigint, L]> {
+    for (const [k, v] of this.map) yield [typeof k === 'number' ? BigInt(k) : k, v];
   }
 }
