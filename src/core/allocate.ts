@@ -37,21 +37,21 @@ export interface AllocateRequest {
 
 /** Where one family's address comes from. */
 interface Target {
-  family: Family;
-  space: string;
+  readonly family: Family;
+  readonly space: string;
   /** A static address, or undefined for dynamic. */
-  value: bigint | undefined;
+  readonly value: bigint | undefined;
   /**
    * Dynamic candidate sources in order: [pool name ('' = subnet's own space), candidate set, address space].
    * Each source carries its own space: SpiderIPPools tried in turn may belong to different subnets (SPP-6).
    */
-  sources: [string, RangeSet, string][];
+  readonly sources: readonly (readonly [string, RangeSet, string])[];
   /** Pool recorded on the lease for a static address. */
-  pool: string;
+  readonly pool: string;
   /** What the source is called in error messages (`subnet ovn-default`, `IPPool a, b`), joined only when one is needed. */
-  label: [string, string | readonly string[]];
+  readonly label: [string, string | readonly string[]];
   /** Spiderpool wording for exhaustion (users grep for it). */
-  spider: boolean;
+  readonly spider: boolean;
 }
 
 function conflict(message: string, holder?: string): IpamError {
@@ -99,7 +99,28 @@ function checkStatic(engine: Engine, key: string, t: Target, value: bigint): voi
   }
 }
 
-function subnetTargets(engine: Engine, req: AllocateRequest, statics: ReadonlyMap<Family, bigint>): Target[] {
+function subnetTargets(
+  engine: Engine,
+  req: AllocateRequest,
+  statics: ReadonlyMap<Family, bigint>,
+): readonly Target[] {
+  // The common request — dynamic, every family of a subnet — has one plan per subnet until the
+  // configuration changes; building it anew showed in every allocation.
+  const plain = req.ippool === undefined && statics.size === 0 && !req.families && req.subnet !== undefined;
+  if (plain) {
+    const plan = engine.dynamicPlans.get(req.subnet!) as readonly Target[] | undefined;
+    if (plan) return plan;
+  }
+  const targets = buildSubnetTargets(engine, req, statics);
+  if (plain) engine.dynamicPlans.set(req.subnet!, targets);
+  return targets;
+}
+
+function buildSubnetTargets(
+  engine: Engine,
+  req: AllocateRequest,
+  statics: ReadonlyMap<Family, bigint>,
+): readonly Target[] {
   let subnetName = req.subnet;
   if (req.ippool !== undefined) {
     const pool = engine.ippools.get(req.ippool);

@@ -65,6 +65,8 @@ export class Engine {
     ippool: new Map<string, RangeSet[]>(),
     spider: new Map<string, RangeSet[]>(),
   };
+  /** @internal The allocator's per-subnet plan for plain dynamic requests, valid until the configuration changes. */
+  readonly dynamicPlans = new Map<string, readonly unknown[]>();
   private spaceOwners: Map<string, SubnetModel> | undefined;
   private reservedCache: Map<Family, RangeSet> | undefined;
 
@@ -382,6 +384,7 @@ export class Engine {
     this.candidateCache.subnet.clear();
     this.candidateCache.ippool.clear();
     this.candidateCache.spider.clear();
+    this.dynamicPlans.clear();
     this.reservedCache = undefined;
     this.spaceOwners = undefined;
   }
