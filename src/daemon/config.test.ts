@@ -15,6 +15,18 @@ test('ipkeeperd defaults follow SPEC §13', () => {
   assert.equal(c.store, 'sqlite');
   assert.equal(c.defaultSubnet, '10.16.0.0/16');
   assert.equal(c.nodeName, 'node-a');
+  assert.equal(c.historyLimit, 1_000_000);
+});
+
+test('ipkeeperd --history-limit: a count, 0 for everything', () => {
+  for (const [text, n] of [
+    ['5000', 5000],
+    ['0', 0],
+  ] as const) {
+    const c = parse('--history-limit', text);
+    if (c === 'help') throw new Error('unexpected help');
+    assert.equal(c.historyLimit, n);
+  }
 });
 
 test('ipkeeperd options: both --opt value and --opt=value, IPv6 listen, none for no default subnet', () => {
@@ -51,6 +63,8 @@ test('ipkeeperd refuses bad options with a message that says what to fix', () =>
     [['--store', 'etcd'], /--etcd-endpoints/],
     [['--log-level', 'loud'], /debug, info, warn or error/],
     [['--data-dir'], /needs a value/],
+    [['--history-limit', '-1'], /--history-limit "-1" must be a whole number/],
+    [['--history-limit', '1e6'], /whole number of entries, e.g. 1000000/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(

@@ -13,7 +13,11 @@ export interface DaemonConfig {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** History entries kept (0: all). */
+  historyLimit: number;
 }
+
+const DEFAULT_HISTORY_LIMIT = 1_000_000;
 
 export const HELP = `ipkeeperd — the ipkeeper IPAM daemon
 
@@ -38,6 +42,8 @@ Options:
   --tls-cert FILE         TLS certificate (PEM) for the API; without it a self-signed one is made at
                           first start (DIR/tls.crt) and trusted by DIR/kubeconfig
   --tls-key FILE          its private key (PEM)
+  --history-limit N       allocation history entries kept, oldest dropped first (default 1000000,
+                          about 170 MB on disk; 0 keeps everything)
   --log-level LEVEL       debug, info, warn or error (default info); logs go to stderr as JSON lines
   -h, --help              this text
 
@@ -78,6 +84,7 @@ export function parseArgs(
     '--tls-cert',
     '--tls-key',
     '--log-level',
+    '--history-limit',
   ];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -104,6 +111,11 @@ export function parseArgs(
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`--log-level must be debug, info, warn or error`);
   const ds = values.get('--default-subnet') ?? '10.16.0.0/16';
+  const historyText = values.get('--history-limit') ?? String(DEFAULT_HISTORY_LIMIT);
+  if (!/^\d{1,15}$/.test(historyText))
+    throw new ConfigError(
+      `--history-limit "${historyText}" must be a whole number of entries, e.g. 1000000 (0 keeps everything)`,
+    );
   return {
     dataDir,
     listenHost: host,
@@ -117,5 +129,6 @@ export function parseArgs(
     tlsCert: values.get('--tls-cert'),
     tlsKey: values.get('--tls-key'),
     logLevel: logLevel as DaemonConfig['logLevel'],
+    historyLimit: Number(historyText),
   };
 }

@@ -20,7 +20,7 @@ import { cryptoRandom } from './random.js';
 async function openStore(config: DaemonConfig): Promise<Store> {
   if (config.store === 'etcd')
     throw new ConfigError('--store etcd is not available in this build yet; use --store sqlite');
-  return SqliteStore.open(join(config.dataDir, 'ipkeeper.db'));
+  return SqliteStore.open(join(config.dataDir, 'ipkeeper.db'), { historyLimit: config.historyLimit });
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

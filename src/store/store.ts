@@ -50,6 +50,16 @@ export interface HistoryEntry {
   reason: string;
 }
 
+/** What every backend's constructor accepts. */
+export interface StoreOptions {
+  /**
+   * History retention: keep the newest this many entries, dropping the oldest in the commit that goes over
+   * (a history row is written for every allocation and release, so without a bound it grows forever).
+   * 0 or absent keeps everything.
+   */
+  historyLimit?: number | undefined;
+}
+
 export interface HistoryQuery {
   address?: string | undefined;
   key?: string | undefined;

@@ -47,3 +47,24 @@ describe('operator endpoints', () => {
     assert.match(afterText, /ipkeeper_subnet_available_ips\{subnet="ovn-default",family="IPv4"\} \d+/);
   });
 });
+
+describe('operator endpoints: --history-limit', () => {
+  test('history retention: a daemon started with --history-limit 3 keeps the newest 3 entries', async () => {
+    const e = await E2E.start({ args: ['--history-limit', '3'] });
+    try {
+      await e.ok(['apply', '-f', seedPath('02-static.yaml')]); // allocate 10.16.0.3
+      await e.ok(['delete', 'ip', 'pod-static-01.default']); // release it
+      await e.ok(['apply', '-f', seedPath('01-dynamic.yaml')]); // allocate another
+      await e.ok(['apply', '-f', seedPath('02-static.yaml')]); // allocate 10.16.0.3 again
+      const { items } = JSON.parse(await e.ok(['get', '--raw', '/ipkeeper/v1/history'])) as {
+        items: { event: string; key: string }[];
+      };
+      assert.deepEqual(
+        items.map((h) => `${h.event} ${h.key}`),
+        ['allocate pod-static-01.default', 'allocate vm-dynamic-01.default', 'release pod-static-01.default'],
+      );
+    } finally {
+      await e.close();
+    }
+  });
+});

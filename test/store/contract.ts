@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { type CommitResult, type Store, StoreError, type StoreOp } from '../../src/store/store.js';
+import {
+  type CommitResult,
+  type Store,
+  StoreError,
+  type StoreOp,
+  type StoreOptions,
+} from '../../src/store/store.js';
 import { StoreModel, normalize, normalizeHistory, opSpec, resolve } from './contract-model.js';
 
 /** What a backend's test file hands the suite: a fresh, empty store, and how to reopen the same data. */
@@ -39,7 +45,7 @@ const isClosed = (e: unknown): boolean => e instanceof StoreError && e.code === 
  */
 export function storeContract(
   name: string,
-  open: () => Promise<OpenedStore>,
+  open: (options?: StoreOptions) => Promise<OpenedStore>,
   options: { skip?: Record<string, string> } = {},
 ): void {
   const titles = new Set<string>();
@@ -48,11 +54,11 @@ export function storeContract(
   const run = (
     title: string,
     fn: (ctx: Ctx) => Promise<void>,
-    extra: { needsReopen?: boolean } = {},
+    extra: { needsReopen?: boolean; options?: StoreOptions } = {},
   ): void => {
     titles.add(title);
     test(title, { skip: skip[title] ?? false }, async (t) => {
-      const opened = await open();
+      const opened = await open(extra.options);
       const stores = [opened.store];
       const ctx: Ctx = {
         store: opened.store,
@@ -361,6 +367,47 @@ export function storeContract(
         );
         assert.deepEqual(await store.history({ address: '10.9.9.9' }), []);
       },
+    );
+
+    run(
+      'history retention: historyLimit keeps the newest entries, across batches and a reopen',
+      async (ctx) => {
+        const h = (n: number): StoreOp => ({
+          op: 'history',
+          entry: {
+            event: 'allocate',
+            key: `pod-${n}/eth0`,
+            space: 'default',
+            address: `10.0.0.${n}`,
+            reason: 'pod',
+          },
+        });
+        ok(await ctx.store.commit([h(1), h(2)]));
+        ok(await ctx.store.commit([h(3)]));
+        assert.deepEqual(
+          (await ctx.store.history({})).map((e) => e.key),
+          ['pod-3/eth0', 'pod-2/eth0', 'pod-1/eth0'],
+        );
+        // One batch that alone is larger than the limit keeps only its newest three.
+        ok(await ctx.store.commit([h(4), h(5), h(6), h(7)]));
+        assert.deepEqual(
+          (await ctx.store.history({})).map((e) => e.key),
+          ['pod-7/eth0', 'pod-6/eth0', 'pod-5/eth0'],
+        );
+        // A rejected batch writes no history and drops none.
+        const r = await ctx.store.commit([h(8), claim('10.0.0.8', 'a'), claim('10.0.0.8', 'b')]);
+        assert.equal(r.ok, false);
+        assert.deepEqual((await ctx.store.history({ address: '10.0.0.5' })).length, 1);
+        if (ctx.reopen) {
+          const again = await ctx.reopen();
+          ok(await again.commit([h(9)]));
+          assert.deepEqual(
+            (await again.history({})).map((e) => e.key),
+            ['pod-9/eth0', 'pod-7/eth0', 'pod-6/eth0'],
+          );
+        }
+      },
+      { options: { historyLimit: 3 } },
     );
 
     run('load groups address rows into lease records with pools and MACs', async ({ store }) => {

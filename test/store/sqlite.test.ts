@@ -15,10 +15,14 @@ async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }>
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-storeContract('store contract: sqlite', async () => {
+storeContract('store contract: sqlite', async (options) => {
   const { dir, cleanup } = await tempDir();
   const path = join(dir, 'ipkeeper.db');
-  return { store: SqliteStore.open(path), reopen: async () => SqliteStore.open(path), cleanup };
+  return {
+    store: SqliteStore.open(path, options),
+    reopen: async () => SqliteStore.open(path, options),
+    cleanup,
+  };
 });
 
 const claim = (address: string, key: string): StoreOp => ({

@@ -6,6 +6,7 @@ import {
   type Store,
   StoreError,
   type StoreOp,
+  type StoreOptions,
   type StoreSnapshot,
   type StoredObject,
 } from '../store.js';
@@ -40,7 +41,14 @@ export class MemoryStore implements Store {
   };
   private closed = false;
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  private readonly historyLimit: number;
+
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    options: StoreOptions = {},
+  ) {
+    this.historyLimit = options.historyLimit ?? 0;
+  }
 
   private check(): void {
     if (this.closed) throw new StoreError('CLOSED', 'the store is closed');
@@ -89,6 +97,8 @@ export class MemoryStore implements Store {
     }
     s.revision = revision;
     s.history.push(...history);
+    if (this.historyLimit > 0 && s.history.length > this.historyLimit)
+      s.history.splice(0, s.history.length - this.historyLimit);
     return { ok: true, revision };
   }
 

@@ -7,6 +7,7 @@ import {
   type Store,
   StoreError,
   type StoreOp,
+  type StoreOptions,
   type StoreSnapshot,
 } from '../store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -25,7 +26,7 @@ class BatchFailed extends Error {
   }
 }
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends StoreOptions {
   /** Clock for history entries (tests). */
   now?: () => Date;
 }
@@ -43,6 +44,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly now: () => Date;
+  private readonly historyLimit: number;
   private pending: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
     this.now = options.now ?? (() => new Date());
+    this.historyLimit = options.historyLimit ?? 0;
     this.revision = Number(
       (db.prepare(`SELECT value FROM meta WHERE key = 'revision'`).get() as { value: string }).value,
     );
@@ -80,6 +83,8 @@ export class SqliteStore implements Store {
       history: db.prepare(
         'INSERT INTO history (at, event, key, space, address, mac, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      // Rows are numbered in commit order and only ever dropped from the oldest end: one range delete on the key.
+      trimHistory: db.prepare('DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?'),
       setRevision: db.prepare(`UPDATE meta SET value = ? WHERE key = 'revision'`),
       // Transaction control as prepared statements: exec() would parse them again for every batch.
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -216,6 +221,8 @@ export class SqliteStore implements Store {
         }
       }
       if (revision !== this.revision) this.st.setRevision!.run(String(revision));
+      if (this.historyLimit > 0 && items.some((i) => i.batch.some((op) => op.op === 'history')))
+        this.st.trimHistory!.run(this.historyLimit);
       this.st.commit!.run();
       this.revision = revision;
       this.counters.transactions++;
