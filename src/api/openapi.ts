@@ -141,6 +141,7 @@ function pathsFor(def: KindDefinition): JsonObject {
     content: {
       'application/merge-patch+json': { schema: { type: 'object' } },
       'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
+      'application/apply-patch+yaml': { schema: { type: 'object' } },
     },
     required: true,
   };

@@ -1,39 +1,63 @@
 /**
- * PATCH: read the current object, apply a merge patch or JSON patch, validate the result like a PUT
- * body, and update. Without a resourceVersion in the patch the update is retried on conflict (the
- * patch is re-applied to the fresh object), as the API server does; with one, a conflict is returned.
+ * PATCH: read the current object, apply a merge patch, JSON patch or server-side apply configuration,
+ * validate the result like a PUT body, and update. Without a resourceVersion in the patch the update is
+ * retried on conflict (the patch is re-applied to the fresh object), as the API server does; with one, a
+ * conflict is returned. Server-side apply of an object that does not exist creates it (201).
  */
+import { applyConfiguration, checkApplyRequest } from './apply.js';
 import { parseBody, readBody } from './body.js';
 import { decodeObject } from './decode.js';
 import { ApiError, fieldCause, isApiError } from './errors.js';
-import { subjectOf } from './kinds/index.js';
+import { apiVersionOf, subjectOf } from './kinds/index.js';
 import { bodyTypeOf, unsupportedMediaType } from './negotiate.js';
 import { applyJsonPatch, applyMergePatch, parseJsonPatch } from './patch.js';
 import { getOr404 } from './read-handlers.js';
 import type { ResourceRequest } from './request-context.js';
 import type { JsonValue, KubeObject } from './resource-service.js';
+import { toApiError } from './status.js';
 import { sendWritten, writeOptions } from './write-handlers.js';
 
-const ACCEPTED = ['application/json-patch+json', 'application/merge-patch+json'];
+const ACCEPTED = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/apply-patch+yaml',
+];
 const MAX_ATTEMPTS = 5;
 
-type Patcher = (current: JsonValue) => JsonValue;
+type Patcher = (current: JsonValue | undefined) => JsonValue;
 
-async function readPatch(rr: ResourceRequest): Promise<Patcher> {
+/** A patch as a function of the current object; `creates` when it may be applied to no object at all. */
+async function readPatch(rr: ResourceRequest): Promise<{ patcher: Patcher; creates: boolean }> {
   const contentType = rr.req.headers['content-type'];
   const type = bodyTypeOf(contentType);
   if (type === 'merge-patch') {
     const patch = parseBody(await readBody(rr.req, rr.bodyLimit), 'json');
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
       throw ApiError.badRequest('a merge patch must be a JSON object');
-    return (current) => applyMergePatch(current, patch);
+    return { patcher: (current) => applyMergePatch(current ?? null, patch), creates: false };
   }
   if (type === 'json-patch') {
     const ops = parseJsonPatch(parseBody(await readBody(rr.req, rr.bodyLimit), 'json'));
-    return (current) => applyJsonPatch(current, ops);
+    return { patcher: (current) => applyJsonPatch(current ?? null, ops), creates: false };
+  }
+  if (type === 'apply-patch') {
+    const applied = checkApplyRequest(
+      parseBody(await readBody(rr.req, rr.bodyLimit), 'yaml'),
+      rr.query.get('fieldManager'),
+      { apiVersion: apiVersionOf(rr.def), kind: rr.def.kind, name: rr.name ?? '' },
+    );
+    const manager = rr.query.get('fieldManager')!;
+    return {
+      patcher: (current) =>
+        applyConfiguration(current as Record<string, JsonValue> | undefined, applied, {
+          manager,
+          now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        }),
+      creates: rr.subresource !== 'status',
+    };
   }
   // Like the Kubernetes API server for custom resources: no strategic merge patch (these kinds carry
-  // no patch strategy metadata) and no server-side apply (no field-manager bookkeeping here).
+  // no patch strategy metadata).
   throw unsupportedMediaType(contentType, ACCEPTED);
 }
 
@@ -48,8 +72,22 @@ function resourceVersionOf(v: JsonValue): string | undefined {
 export async function handlePatch(rr: ResourceRequest): Promise<void> {
   const opts = writeOptions(rr);
   const name = rr.name ?? '';
-  const patcher = await readPatch(rr);
+  const { patcher, creates } = await readPatch(rr);
   for (let attempt = 1; ; attempt++) {
+    if (creates && !rr.service.get(rr.def.kind, name)) {
+      const decoded = decodeObject(rr.def, patcher(undefined), opts.fieldValidation, name);
+      try {
+        const created = await rr.service.create(rr.def.kind, decoded.object, opts);
+        rr.warnings.push(...decoded.warnings);
+        sendWritten(rr, 201, created);
+        return;
+      } catch (e) {
+        // Created by someone else meanwhile: apply to theirs.
+        const err = toApiError(e, subjectOf(rr.def, name));
+        if (!(err.reason === 'AlreadyExists' && attempt < MAX_ATTEMPTS)) throw err;
+        continue;
+      }
+    }
     const current = getOr404(rr, name);
     const currentValue = current as unknown as JsonValue;
     const patched = patcher(currentValue);

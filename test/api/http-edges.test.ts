@@ -126,12 +126,14 @@ describe('HTTP edges', () => {
     });
     assert.equal(r.status, 415);
     assert.equal(r.json()['reason'], 'UnsupportedMediaType');
+    // Server-side apply needs a field manager; without one it is a 400 that says how to give it.
     const apply = await h.request(`${IPS}/raw.default`, {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/apply-patch+yaml' },
       body: validIp,
     });
-    assert.equal(apply.status, 415);
+    assert.equal(apply.status, 400, apply.text);
+    assert.match(String(apply.json()['message']), /fieldManager is required.*\?fieldManager=NAME/);
     const yaml = await h.request(IPS, {
       method: 'POST',
       headers: { 'Content-Type': 'application/yaml' },
