@@ -18,6 +18,7 @@ import {
   macOf,
   newEngine,
   reload,
+  SEED,
   textOf,
   texts,
   throwsIpam,
@@ -690,4 +691,71 @@ describe('STA-7 POOL-1 a named Kube-OVN IPPool', () => {
     assert.equal(lease?.addresses[0]?.pool, 'p');
     assert.equal(formatValue(4, lease!.addresses[0]!.value), '10.0.0.101');
   });
+});
+
+describe('ENG-1 the quarantine of a space too large to run out (IPv6 shorter than /96) is bounded', () => {
+  const capped = (cap: number): Engine => new EngineClass({ random: mulberry32(SEED), quarantineCap: cap });
+  const quarantined = (engine: Engine): string[] =>
+    engine.snapshot().quarantine.map((q) => `${q.address}@${q.seq}`);
+  /** The address effects of an outcome, as text (MAC effects left out). */
+  const addressEffects = (outcome: ReturnType<Engine['release']>): string[] =>
+    outcome.effects.flatMap((e) =>
+      e.type === 'release' || e.type === 'retire' ? [`${e.type} ${formatValue(e.family, e.value)}`] : [],
+    );
+
+  test('ENG-1 a /64 keeps the newest `cap` releases; the oldest beyond is free again (lowest free first)', () => {
+    const engine = capped(3);
+    addSubnet(engine, { name: 's', cidrBlock: 'fd00::/64' });
+    for (const k of ['a', 'b', 'c', 'd', 'e']) one(engine, k); // fd00::2 … fd00::6
+    for (const k of ['a', 'b', 'c']) engine.release(k);
+    assert.equal(one(engine, 'f'), 'fd00::7', 'within the cap: never-used first, as always');
+    const fourth = engine.release('d');
+    assert.deepEqual(addressEffects(fourth), ['release fd00::5', 'retire fd00::2']);
+    assert.deepEqual(
+      engine.snapshot().quarantine.map((q) => q.address),
+      ['fd00::3', 'fd00::4', 'fd00::5'],
+    );
+    assert.equal(one(engine, 'g'), 'fd00::2', 'the retired address is free: the lowest free one');
+    // Reverting a release that retired restores both, order included.
+    const before = quarantined(engine);
+    const fifth = engine.release('e');
+    assert.equal(fifth.effects.filter((e) => e.type === 'retire').length, 1);
+    engine.revert(fifth);
+    assert.deepEqual(quarantined(engine), before);
+    assert.equal(engine.holderOf('fd00::/64', ip('fd00::6').value)?.key, 'e');
+    // What the store keeps (quarantine rows) rebuilds the same state.
+    engine.release('e');
+    const loaded = EngineClass.load(engine.snapshot(), { random: mulberry32(7), quarantineCap: 3 });
+    assert.deepEqual(quarantined(loaded), quarantined(engine));
+    assert.equal(one(loaded, 'h'), one(engine, 'h'));
+  });
+
+  test('ENG-1 loaded with a smaller cap: the next release trims the quarantine down to it', () => {
+    const big = capped(10);
+    addSubnet(big, { name: 's', cidrBlock: 'fd00::/64' });
+    for (const k of ['a', 'b', 'c', 'd', 'e', 'f']) one(big, k);
+    for (const k of ['a', 'b', 'c', 'd', 'e']) big.release(k);
+    const small = EngineClass.load(big.snapshot(), { random: mulberry32(7), quarantineCap: 2 });
+    const out = small.release('f');
+    assert.equal(out.effects.filter((e) => e.type === 'retire').length, 4);
+    assert.deepEqual(
+      small.snapshot().quarantine.map((q) => q.address),
+      ['fd00::6', 'fd00::7'],
+    );
+  });
+
+  for (const cidr of ['10.0.0.0/8', 'fd00::/96', 'fd00::/112']) {
+    test(`ENG-1 ${cidr} (2^32 addresses or fewer) keeps every release: no cap`, () => {
+      const engine = capped(2);
+      addSubnet(engine, { name: 's', cidrBlock: cidr });
+      const keys = ['a', 'b', 'c', 'd', 'e'];
+      for (const k of keys) one(engine, k);
+      for (const k of keys)
+        assert.deepEqual(
+          addressEffects(engine.release(k)).map((e) => e.split(' ')[0]),
+          ['release'],
+        );
+      assert.equal(engine.snapshot().quarantine.length, 5);
+    });
+  }
 });

@@ -348,10 +348,8 @@ function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined):
 }
 
 function releaseOne(engine: Engine, lease: Lease, a: LeaseAddress, effects: Effect[]): void {
-  const seq = engine.nextSeq();
-  engine.spaces.get(a.space)!.release(a.value, seq);
+  engine.releaseAddress(a, lease.key, effects);
   lease.addresses = lease.addresses.filter((x) => x !== a);
-  effects.push({ type: 'release', space: a.space, family: a.family, value: a.value, key: lease.key, seq });
 }
 
 function assignMac(engine: Engine, req: AllocateRequest, lease: Lease, effects: Effect[]): void {

@@ -16,6 +16,11 @@ export type Effect =
       fromQuarantineSeq: number | undefined;
     }
   | { type: 'release'; space: string; family: Family; value: bigint; key: string; seq: number }
+  /**
+   * A quarantined address of a space too large to run out of never-used addresses left the quarantine and is
+   * free again (see Space.release): bounded memory and store rows however many pods come and go.
+   */
+  | { type: 'retire'; space: string; family: Family; value: bigint; seq: number }
   | { type: 'holdMac'; mac: number; key: string }
   | { type: 'releaseMac'; mac: number; key: string };
 

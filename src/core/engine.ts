@@ -16,7 +16,16 @@ import { Space } from './space.js';
 export interface EngineOptions {
   /** Source of MAC randomness; seeded by the caller (production: from the OS; tests: fixed). */
   random: RandomSource;
+  /**
+   * Releases a space with more than 2^32 addresses keeps in its quarantine (default 65,536): there the
+   * never-used addresses never run out, so without a bound the quarantine would grow with every pod ever
+   * deleted. The oldest release beyond it becomes free again. Spaces of 2^32 addresses or fewer (every IPv4
+   * subnet) keep every release until no never-used address is left (ENG-1).
+   */
+  quarantineCap?: number;
 }
+
+export const DEFAULT_QUARANTINE_CAP = 65_536;
 
 /** The configuration kinds the engine keeps. */
 export type ConfigKind = 'subnet' | 'ippool' | 'spider' | 'reservation';
@@ -70,8 +79,11 @@ export class Engine {
   private spaceOwners: Map<string, SubnetModel> | undefined;
   private reservedCache: Map<Family, RangeSet> | undefined;
 
+  private readonly quarantineCap: number;
+
   constructor(options: EngineOptions) {
     this.random = options.random;
+    this.quarantineCap = options.quarantineCap ?? DEFAULT_QUARANTINE_CAP;
   }
 
   // ---------------------------------------------------------------- configuration
@@ -494,9 +506,7 @@ export class Engine {
         keep.push(a);
         continue;
       }
-      const seq = this.nextSeq();
-      this.spaces.get(a.space)!.release(a.value, seq);
-      effects.push({ type: 'release', space: a.space, family: a.family, value: a.value, key, seq });
+      this.releaseAddress(a, key, effects);
     }
     lease.addresses = keep;
     if (keep.length === 0) {
@@ -508,6 +518,14 @@ export class Engine {
       return { lease: undefined, before, effects };
     }
     return { lease, before, effects };
+  }
+
+  /** @internal Releases one address `key` holds into its space's quarantine, recording what changed. */
+  releaseAddress(a: LeaseAddress, key: string, effects: Effect[]): void {
+    const seq = this.nextSeq();
+    const retired = this.spaces.get(a.space)!.release(a.value, seq, this.quarantineCap);
+    effects.push({ type: 'release', space: a.space, family: a.family, value: a.value, key, seq });
+    for (const r of retired) effects.push({ type: 'retire', space: a.space, family: a.family, ...r });
   }
 
   /** Undoes an outcome whose store commit failed, restoring the exact prior state (quarantine order included). */
@@ -523,6 +541,8 @@ export class Engine {
         const space = this.spaces.get(e.space)!;
         space.quarantine.delete(e.value);
         space.held.set(e.value, this.leases.get(e.key) ?? outcome.before!);
+      } else if (e.type === 'retire') {
+        this.spaces.get(e.space)!.unretire(e.value, e.seq);
       } else if (e.type === 'holdMac') {
         this.macs.delete(e.mac);
       } else {

@@ -3,6 +3,8 @@ import { RangeIndex } from './ip/range-index.js';
 import { type RangeSet } from './ip/range-set.js';
 import { Quarantine } from './quarantine.js';
 
+const NONE: readonly never[] = [];
+
 /**
  * One address space (one family of one CIDR): who holds which address, which addresses were ever used, and
  * the quarantine of released ones. `used` is always exactly held ∪ quarantined, so it is derived on load.
@@ -14,9 +16,14 @@ export class Space<L> {
   readonly used = new RangeIndex();
   readonly quarantine = new Quarantine();
 
+  /** More than 2^32 addresses: see release(). */
+  readonly unbounded: boolean;
+
   constructor(id: string, family: Family) {
     this.id = id;
     this.family = family;
+    const prefix = Number(id.slice(id.lastIndexOf('/') + 1));
+    this.unbounded = family === 6 && Number.isInteger(prefix) && prefix < 96;
   }
 
   /** Lowest never-used address of `candidates`, else the oldest quarantined one inside them (ENG-1). */
@@ -45,10 +52,30 @@ export class Space<L> {
     if (quarantined) this.quarantine.delete(value);
   }
 
-  /** Releases value into the quarantine with sequence number seq. */
-  release(value: bigint, seq: number): void {
+  /**
+   * Releases value into the quarantine with sequence number seq. In a space with more than 2^32 addresses
+   * (IPv6 prefixes shorter than /96) never-used addresses never run out, so the quarantine would only grow:
+   * there it keeps the newest `cap` releases, and the oldest ones beyond are returned, free again (more than
+   * one only when a store written with a larger cap was loaded).
+   */
+  release(value: bigint, seq: number, cap: number): readonly { value: bigint; seq: number }[] {
     this.held.delete(value);
     this.quarantine.add(value, seq);
+    if (!this.unbounded || this.quarantine.size <= cap) return NONE;
+    const retired: { value: bigint; seq: number }[] = [];
+    while (this.quarantine.size > cap) {
+      const oldest = this.quarantine.oldest(() => true)!;
+      retired.push({ value: oldest, seq: this.quarantine.seqFor(oldest)! });
+      this.quarantine.delete(oldest);
+      this.used.remove(oldest);
+    }
+    return retired;
+  }
+
+  /** Undoes a retirement (revert). */
+  unretire(value: bigint, seq: number): void {
+    this.quarantine.add(value, seq);
+    this.used.add(value);
   }
 }
 

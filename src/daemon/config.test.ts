@@ -16,6 +16,7 @@ test('ipkeeperd defaults follow SPEC §13', () => {
   assert.equal(c.defaultSubnet, '10.16.0.0/16');
   assert.equal(c.nodeName, 'node-a');
   assert.equal(c.historyLimit, 1_000_000);
+  assert.equal(c.quarantineLimit, 65_536);
 });
 
 test('ipkeeperd --history-limit: a count, 0 for everything', () => {
@@ -65,6 +66,7 @@ test('ipkeeperd refuses bad options with a message that says what to fix', () =>
     [['--data-dir'], /needs a value/],
     [['--history-limit', '-1'], /--history-limit "-1" must be a whole number/],
     [['--history-limit', '1e6'], /whole number of entries, e.g. 1000000/],
+    [['--quarantine-limit', '0'], /--quarantine-limit "0" must be a whole number of addresses, at least 1/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(

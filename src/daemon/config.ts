@@ -1,3 +1,5 @@
+import { DEFAULT_QUARANTINE_CAP } from '../core/index.js';
+
 /** Command-line configuration of ipkeeperd (SPEC §13). */
 export interface DaemonConfig {
   dataDir: string;
@@ -15,6 +17,8 @@ export interface DaemonConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** History entries kept (0: all). */
   historyLimit: number;
+  /** Releases quarantined per IPv6 space larger than /96. */
+  quarantineLimit: number;
 }
 
 const DEFAULT_HISTORY_LIMIT = 1_000_000;
@@ -44,6 +48,9 @@ Options:
   --tls-key FILE          its private key (PEM)
   --history-limit N       allocation history entries kept, oldest dropped first (default 1000000,
                           about 170 MB on disk; 0 keeps everything)
+  --quarantine-limit N    released addresses kept out of use per IPv6 subnet larger than /96, which never
+                          runs out of never-used ones (default 65536); the oldest release beyond it is
+                          free again. Smaller subnets (every IPv4 one) reuse only when nothing is left
   --log-level LEVEL       debug, info, warn or error (default info); logs go to stderr as JSON lines
   -h, --help              this text
 
@@ -85,6 +92,7 @@ export function parseArgs(
     '--tls-key',
     '--log-level',
     '--history-limit',
+    '--quarantine-limit',
   ];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -116,6 +124,11 @@ export function parseArgs(
     throw new ConfigError(
       `--history-limit "${historyText}" must be a whole number of entries, e.g. 1000000 (0 keeps everything)`,
     );
+  const quarantineText = values.get('--quarantine-limit') ?? String(DEFAULT_QUARANTINE_CAP);
+  if (!/^\d{1,15}$/.test(quarantineText) || Number(quarantineText) < 1)
+    throw new ConfigError(
+      `--quarantine-limit "${quarantineText}" must be a whole number of addresses, at least 1, e.g. 65536`,
+    );
   return {
     dataDir,
     listenHost: host,
@@ -130,5 +143,6 @@ export function parseArgs(
     tlsKey: values.get('--tls-key'),
     logLevel: logLevel as DaemonConfig['logLevel'],
     historyLimit: Number(historyText),
+    quarantineLimit: Number(quarantineText),
   };
 }

@@ -59,6 +59,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     defaultSubnet:
       config.defaultSubnet === null ? null : { name: 'ovn-default', cidrBlock: config.defaultSubnet },
     nodeName: config.nodeName,
+    quarantineCap: config.quarantineLimit,
   });
   const token = loadOrCreateToken(config.dataDir);
   const tls = loadOrCreateTls(

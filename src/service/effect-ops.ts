@@ -29,6 +29,8 @@ export function effectOps(outcome: Outcome, reason: string): StoreOp[] {
         op: 'history',
         entry: { event: 'release', key: e.key, space: e.space, address, mac, reason },
       });
+    } else if (e.type === 'retire') {
+      ops.push({ op: 'unquarantine', space: e.space, address: formatValue(e.family, e.value) });
     }
   }
   if (outcome.effects.length > 0) {

@@ -33,6 +33,8 @@ export interface IpamServiceOptions {
   defaultSubnet?: DefaultSubnetOptions | null;
   /** Node name written on IP objects of CNI attachments. */
   nodeName?: string;
+  /** Releases kept in the quarantine of an IPv6 space larger than /96 (EngineOptions.quarantineCap). */
+  quarantineCap?: number;
 }
 
 const HANDLERS: Record<KindName, KindHandler> = {
@@ -68,7 +70,10 @@ export class IpamService {
   static async open(options: IpamServiceOptions): Promise<IpamService> {
     const now = options.now ?? (() => new Date());
     const snapshot = await options.store.load();
-    const engine = new EngineClass({ random: options.random });
+    const engine = new EngineClass({
+      random: options.random,
+      ...(options.quarantineCap !== undefined ? { quarantineCap: options.quarantineCap } : {}),
+    });
     const locks = new KeyedMutex();
     const hub = new WatchHub(snapshot.revision);
     const resources = new ResourceTable({

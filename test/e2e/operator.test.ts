@@ -2,7 +2,7 @@
 // through the real kubectl (`get --raw`) against a real daemon.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { E2E, seedPath } from './e2e-support.js';
+import { E2E, make, seedPath } from './e2e-support.js';
 
 describe('operator endpoints', () => {
   let e: E2E;
@@ -63,6 +63,31 @@ describe('operator endpoints: --history-limit', () => {
         items.map((h) => `${h.event} ${h.key}`),
         ['allocate pod-static-01.default', 'allocate vm-dynamic-01.default', 'release pod-static-01.default'],
       );
+    } finally {
+      await e.close();
+    }
+  });
+});
+
+describe('operator endpoints: --quarantine-limit', () => {
+  test('ENG-1 DUR-1 a /64 quarantine keeps the newest N releases; the oldest are reused first, the same after a restart', async () => {
+    const e = await E2E.start({ args: ['--quarantine-limit', '2'] });
+    try {
+      await e.apply(make.subnet('q6', { cidrBlock: '10.141.0.0/24,fd41::/64', protocol: 'Dual' }));
+      const names = ['q1', 'q2', 'q3', 'q4'].map((n) => `${n}.default`);
+      for (const n of names) await e.apply(make.reservation(n.split('.')[0]!, 'default', 'q6'));
+      const v6 = async (name: string): Promise<unknown> => (await e.must('ip', name)).spec['v6IpAddress'];
+      assert.deepEqual(await Promise.all(names.map(v6)), ['fd41::2', 'fd41::3', 'fd41::4', 'fd41::5']);
+      for (const n of names) await e.ok(['delete', 'ip', n]);
+      // Kept: the newest two releases (::4, ::5). ::2 and ::3 are free again; IPv4 (a /24) keeps all four.
+      await e.apply(make.reservation('r1', 'default', 'q6'));
+      assert.equal(await v6('r1.default'), 'fd41::2');
+      assert.equal((await e.must('ip', 'r1.default')).spec['v4IpAddress'], '10.141.0.6');
+      await e.restart();
+      await e.apply(make.reservation('r2', 'default', 'q6'));
+      assert.equal(await v6('r2.default'), 'fd41::3', 'the store kept exactly what the engine did');
+      await e.apply(make.reservation('r3', 'default', 'q6'));
+      assert.equal(await v6('r3.default'), 'fd41::6', 'the quarantined ::4 and ::5 still wait');
     } finally {
       await e.close();
     }
