@@ -1,7 +1,7 @@
 // Engine benchmark: the scenarios of Kube-OVN's own IPAM benchmark (test/unittest/ipam_bench), so the
 // figures compare one to one. Progress goes to stderr; the last stdout line is one JSON object of figures.
 import type * as CoreModule from '../../src/core/index.js';
-import { type Address, type Family } from '../../src/core/index.js';
+import { type Address } from '../../src/core/index.js';
 
 // The figures are those of the engine as it ships: the tsc output in dist/ (`npm run bench` builds it).
 // Loading the TypeScript through tsx instead adds its transforms (e.g. a helper call per closure created).
@@ -118,8 +118,6 @@ const sub8 = subnetCreation('10.0.0.0/8');
 const sub64 = subnetCreation('fd00:1::/64');
 log(`subnet creation /8: ${JSON.stringify(sub8)}  /64: ${JSON.stringify(sub64)}`);
 
-const fam: Family = 4;
-void fam;
 console.log(
   JSON.stringify({
     n: N,
