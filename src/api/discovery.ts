@@ -22,6 +22,44 @@ export function coreApiVersions(): JsonObject {
   return { kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [] };
 }
 
+/**
+ * Aggregated discovery (`apidiscovery.k8s.io` v2 or v2beta1, the same shape): `/apis` lists every served
+ * group with its resources in one document; `/api` lists the core group `v1` with no resources.
+ *
+ * Why the empty core `v1`: kubectl maps a `kind: List` document (what `kubectl get -o yaml` prints for
+ * several objects) through the core `v1` group before it splits it into items, so without the group
+ * `kubectl apply -f list.yaml` stopped with "no matches for kind List in version v1". Plain per-group
+ * discovery cannot carry an empty group (client-go reports "received empty response for: v1"), aggregated
+ * discovery can, and clients that ask for the plain documents still get none.
+ */
+export function aggregatedDiscoveryList(which: 'core' | 'groups', version: 'v2' | 'v2beta1'): JsonObject {
+  const items =
+    which === 'core'
+      ? [{ metadata: { name: '' }, versions: [{ version: 'v1', resources: [], freshness: 'Current' }] }]
+      : servedGroups().map(({ group, version: v }) => ({
+          metadata: { name: group },
+          versions: [{ version: v, resources: aggregatedResources(group, v), freshness: 'Current' }],
+        }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+}
+
+function aggregatedResources(group: string, version: string): JsonObject[] {
+  return ALL_KINDS.filter((k) => k.group === group && k.version === version).map((k) => {
+    const responseKind = { group, version, kind: k.kind };
+    const resource: JsonObject = {
+      resource: k.plural,
+      responseKind,
+      scope: 'Cluster',
+      singularResource: k.singular,
+      verbs: RESOURCE_VERBS,
+      shortNames: k.shortNames,
+      categories: k.categories,
+    };
+    if (k.status) resource['subresources'] = [{ subresource: 'status', responseKind, verbs: STATUS_VERBS }];
+    return resource;
+  });
+}
+
 function groupDoc(group: string, version: string): JsonObject {
   const gv = { groupVersion: `${group}/${version}`, version };
   return { name: group, versions: [gv], preferredVersion: gv };

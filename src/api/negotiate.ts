@@ -1,7 +1,6 @@
 /**
- * Content negotiation: what the client accepts (plain JSON, a meta.k8s.io Table, YAML) and what
- * it sent. Aggregated discovery (`as=APIGroupDiscoveryList`) is declined: the plain JSON answer makes
- * client-go fall back to per-group discovery, which this server serves.
+ * Content negotiation: what the client accepts (plain JSON, a meta.k8s.io Table, YAML, aggregated
+ * discovery at `/api` and `/apis`) and what it sent.
  */
 import { ApiError } from './errors.js';
 
@@ -48,6 +47,24 @@ export function chooseRendering(accept: string | undefined, tableAllowed: boolea
     406,
     `only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io (got "${accept ?? ''}")`,
   );
+}
+
+/**
+ * Whether a discovery request (`/api`, `/apis`) takes aggregated discovery (`apidiscovery.k8s.io`, one
+ * document with every group's resources, what kubectl 1.32 asks for first), and in which version; undefined
+ * when the client prefers the plain documents.
+ */
+export function aggregatedDiscovery(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const m of parseAccept(accept)) {
+    if (m.params['as'] === 'APIGroupDiscoveryList' && m.params['g'] === 'apidiscovery.k8s.io') {
+      const v = m.params['v'];
+      if ((v === 'v2' || v === 'v2beta1') && isJsonish(m.type)) return v;
+      continue;
+    }
+    if (m.params['as']) continue;
+    if (isJsonish(m.type) || m.type === 'application/yaml') return undefined;
+  }
+  return undefined;
 }
 
 /** Body content types this server parses, by the media type of `Content-Type`. */

@@ -2,7 +2,8 @@
  * OpenAPI documents. v3 (`/openapi/v3` index and one document per group/version) is what kubectl
  * 1.32 reads: `kubectl explain` walks its schemas, and `kubectl apply` checks that PATCH declares the
  * `fieldValidation` parameter, then leaves unknown-field checks to the server. v2 (`/openapi/v2`) is
- * served as JSON for other tools; client-go asks for protobuf there and gets 406 (see server.ts).
+ * served as JSON with every definition for other tools, and in protobuf (what client-go asks for) as a
+ * document with no definitions: see {@link openApiV2Protobuf}.
  */
 import { createHash } from 'node:crypto';
 import { ALL_KINDS, servedGroups } from './kinds/index.js';
@@ -248,4 +249,47 @@ export function openApiV2Document(): JsonObject {
     paths: {},
     definitions: definitions as JsonObject,
   };
+}
+
+/**
+ * The Content-Type of the protobuf reply. client-go asks for
+ * `application/com.github.proto-openapi.spec.v2@v1.0+protobuf`, but Go's mime parser refuses the `@` in a
+ * reply's Content-Type ("unexpected content after media subtype"), and it reads the body raw anyway.
+ */
+export const OPENAPI_V2_PROTOBUF = 'application/octet-stream';
+
+/**
+ * `/openapi/v2` in protobuf (the gnostic `openapi.v2.Document` message): `swagger` and `info` only.
+ *
+ * kubectl reads it for one thing the v3 documents do not cover: client-side validation of a `kind: List`.
+ * It looks each item's kind up in this document and skips the ones it does not find, so with no
+ * definitions here every item goes to the server, which validates it strictly (`fieldValidation=Strict`:
+ * unknown fields are refused there). Without this document, `kubectl apply -f list.yaml` stopped before
+ * sending anything ("unable to respond with a content type that the client supports").
+ */
+export function openApiV2Protobuf(): Buffer {
+  // Document: field 1 `swagger`, field 2 `info` { field 1 `title`, field 2 `version` }; all length-delimited.
+  return protoMessage([
+    [1, Buffer.from('2.0')],
+    [
+      2,
+      protoMessage([
+        [1, Buffer.from('ipkeeper')],
+        [2, Buffer.from('v1')],
+      ]),
+    ],
+  ]);
+}
+
+function protoMessage(fields: [number, Buffer][]): Buffer {
+  return Buffer.concat(
+    fields.map(([n, bytes]) => Buffer.concat([varint((n << 3) | 2), varint(bytes.length), bytes])),
+  );
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  for (; n > 0x7f; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
 }

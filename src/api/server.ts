@@ -14,12 +14,27 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { authenticate, UNAUTHENTICATED_PATHS } from './auth.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
-import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, versionInfo } from './discovery.js';
+import {
+  aggregatedDiscoveryList,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  coreApiVersions,
+  versionInfo,
+} from './discovery.js';
 import { dispatchResource, MethodNotAllowed } from './dispatch.js';
 import { ApiError } from './errors.js';
 import { subjectOf } from './kinds/index.js';
 import { silentLogger, type Logger } from './logger.js';
-import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
+import { aggregatedDiscovery } from './negotiate.js';
+import { toJson } from './json.js';
+import {
+  OPENAPI_V2_PROTOBUF,
+  openApiV2Document,
+  openApiV2Protobuf,
+  openApiV3Document,
+  openApiV3Index,
+} from './openapi.js';
 import type { ResourceRequest } from './request-context.js';
 import type { ResourceService } from './resource-service.js';
 import { sendError, sendObject } from './respond.js';
@@ -85,7 +100,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     return () => watches.delete(end);
   };
 
-  function serveDiscovery(r: Route, res: ServerResponse): boolean {
+  function serveDiscovery(r: Route, req: IncomingMessage, res: ServerResponse): boolean {
     switch (r.type) {
       case 'probe': {
         const ok = r.name !== 'readyz' || (opts.ready?.() ?? true);
@@ -97,11 +112,19 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         sendJson(res, versionInfo(opts.serverVersion ?? '0.1.0'));
         return true;
       case 'core-api':
-        sendJson(res, coreApiVersions());
+      case 'api-groups': {
+        const aggregated = aggregatedDiscovery(req.headers.accept);
+        res.setHeader('Vary', 'Accept');
+        if (aggregated) {
+          const body = toJson(aggregatedDiscoveryList(r.type === 'core-api' ? 'core' : 'groups', aggregated));
+          res.writeHead(200, {
+            'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`,
+            'Content-Length': Buffer.byteLength(body),
+          });
+          res.end(body);
+        } else sendJson(res, r.type === 'core-api' ? coreApiVersions() : apiGroupList());
         return true;
-      case 'api-groups':
-        sendJson(res, apiGroupList());
-        return true;
+      }
       case 'api-group':
       case 'api-resources':
       case 'openapi-v3': {
@@ -143,19 +166,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (!isResource) {
       if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowed(['GET']);
       if (r.type === 'openapi-v2') {
-        // client-go asks for protobuf only; 406 makes it report "not available" instead of misparsing JSON.
+        // client-go asks for protobuf only (kubectl, to validate a `kind: List`); others get JSON.
         const accept = req.headers.accept ?? '';
         if (accept.includes('protobuf') && !accept.includes('json') && !accept.includes('*/*')) {
-          throw new ApiError(
-            'NotAcceptable',
-            406,
-            'only application/json is served at /openapi/v2; use /openapi/v3',
-          );
+          const body = openApiV2Protobuf();
+          res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': body.length });
+          res.end(req.method === 'HEAD' ? undefined : body);
+          return;
         }
         sendJson(res, openApiV2Document());
         return;
       }
-      serveDiscovery(r, res);
+      serveDiscovery(r, req, res);
       return;
     }
     const rr: ResourceRequest = {

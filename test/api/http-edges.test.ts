@@ -118,6 +118,70 @@ describe('HTTP edges', () => {
     assert.equal(svc.get('IP', 'raw.default'), undefined, 'dry runs stored nothing');
   });
 
+  test('API-discovery: aggregated discovery at /apis and /api when asked for; plain documents otherwise', async () => {
+    const aggregated =
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    const apis = await h.request('/apis', { headers: { Accept: aggregated } });
+    assert.equal(apis.status, 200);
+    assert.equal(
+      apis.headers['content-type'],
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    );
+    assert.equal(apis.headers['vary'], 'Accept');
+    const doc = apis.json() as {
+      kind: string;
+      apiVersion: string;
+      items: {
+        metadata: { name: string };
+        versions: { version: string; resources: Record<string, unknown>[] }[];
+      }[];
+    };
+    assert.equal(doc.kind, 'APIGroupDiscoveryList');
+    assert.equal(doc.apiVersion, 'apidiscovery.k8s.io/v2');
+    assert.deepEqual(
+      doc.items.map((g) => `${g.metadata.name}/${g.versions.map((v) => v.version).join()}`),
+      ['kubeovn.io/v1', 'spiderpool.spidernet.io/v2beta1'],
+    );
+    const ips = doc.items[0]!.versions[0]!.resources.find((r) => r['resource'] === 'ips');
+    assert.deepEqual(ips, {
+      resource: 'ips',
+      responseKind: { group: 'kubeovn.io', version: 'v1', kind: 'IP' },
+      scope: 'Cluster',
+      singularResource: 'ip',
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['ip'],
+      categories: ips?.['categories'],
+    });
+    const core = (await h.request('/api', { headers: { Accept: aggregated } })).json() as typeof doc;
+    assert.deepEqual(core.items, [
+      { metadata: { name: '' }, versions: [{ version: 'v1', resources: [], freshness: 'Current' }] },
+    ]);
+    // v2beta1 only, and plain JSON: the plain documents, with no core group.
+    const beta = await h.request('/apis', {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' },
+    });
+    assert.equal(beta.json()['apiVersion'], 'apidiscovery.k8s.io/v2beta1');
+    const plain = await h.request('/api', { headers: { Accept: 'application/json' } });
+    assert.deepEqual(plain.json()['versions'], []);
+    assert.equal((await h.request('/apis')).json()['kind'], 'APIGroupList');
+  });
+
+  test('API-discovery: /openapi/v2 in protobuf is a Document with swagger 2.0 and no definitions', async () => {
+    const r = await h.request('/openapi/v2', {
+      headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/octet-stream');
+    // field 1 "2.0", field 2 { field 1 "ipkeeper", field 2 "v1" }
+    assert.equal(
+      Buffer.from(r.text, 'latin1').toString('hex'),
+      Buffer.from('\n\x032.0\x12\x0e\n\x08ipkeeper\x12\x02v1', 'latin1').toString('hex'),
+    );
+    const json = await h.request('/openapi/v2', { headers: { Accept: 'application/json' } });
+    assert.equal(json.json()['swagger'], '2.0');
+    assert.ok(Object.keys(json.json()['definitions'] as object).length >= 5);
+  });
+
   test('API-content-types: 415 for unknown content types, YAML bodies accepted', async () => {
     const r = await h.request(IPS, {
       method: 'POST',

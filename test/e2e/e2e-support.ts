@@ -102,10 +102,7 @@ export const make = {
   }),
 };
 
-/**
- * Several objects as a stream of JSON documents. Not a `kind: List`: kubectl validates a
- * v1 List client-side against /openapi/v2 in protobuf, which the daemon does not serve (reported).
- */
+/** Several objects as a stream of JSON documents (a `kind: List` works too: test/e2e/list-apply.test.ts). */
 export const listOf = (items: Obj[]): string => items.map((o) => JSON.stringify(o)).join('\n');
 
 /** One daemon and the clients that drive it. */
