@@ -5,6 +5,7 @@
  * (src/service/object-meta.ts); the in-memory stand-in used by the API's own tests keeps its copy of them in
  * test/support/object-meta-rules.ts.
  */
+import { DNS1123_SUBDOMAIN } from '../core/index.js';
 import { fieldCause, type StatusCause } from './errors.js';
 import type { ObjectMeta } from './resource-service.js';
 
@@ -34,14 +35,13 @@ export function cloneJson<T>(v: T): T {
   return v;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 function validateQualifiedName(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
     return 'prefix part must be a lowercase RFC 1123 subdomain (e.g. "example.com")';
   }
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
@@ -54,7 +54,7 @@ function validateQualifiedName(key: string): string | undefined {
 export function validateObjectMeta(meta: ObjectMeta): StatusCause[] {
   const causes: StatusCause[] = [];
   const name = meta.name ?? '';
-  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     causes.push(
       fieldCause(
         'FieldValueInvalid',

@@ -1,3 +1,4 @@
+import { isDnsLabel, isDnsSubdomain } from '../core/names.js';
 import { CniError } from './errors.js';
 import { CniWellKnownCode } from './wire.js';
 
@@ -31,9 +32,21 @@ export function parseCniArgs(raw: string | undefined): CniArgs {
     if (value === '') continue;
     switch (key) {
       case 'K8S_POD_NAMESPACE':
+        if (!isDnsLabel(value))
+          throw invalidName(
+            key,
+            value,
+            'a namespace name: a lower-case DNS-1123 label of at most 63 characters',
+          );
         out.podNamespace = value;
         break;
       case 'K8S_POD_NAME':
+        if (!isDnsSubdomain(value))
+          throw invalidName(
+            key,
+            value,
+            'a pod name: a lower-case DNS-1123 subdomain of at most 253 characters',
+          );
         out.podName = value;
         break;
       case 'K8S_POD_UID':
@@ -50,4 +63,12 @@ export function parseCniArgs(raw: string | undefined): CniArgs {
     }
   }
   return out;
+}
+
+function invalidName(key: string, value: string, what: string): CniError {
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return new CniError(
+    CniWellKnownCode.InvalidEnvironment,
+    `invalid CNI_ARGS: ${key}="${shown}" is not ${what}`,
+  );
 }

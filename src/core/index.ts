@@ -15,3 +15,4 @@ export * from './model/reservation.js';
 export * from './engine.js';
 export * from './allocate.js';
 export * from './usage.js';
+export * from './names.js';

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import {
   type Address,
   type AllocateRequest,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
   type Engine,
   type Lease,
   ErrorCode,
@@ -80,12 +82,13 @@ export interface CniOpsDeps {
  * reservation for `pod.namespace` is therefore found by the pod's own ADD (IPR-7).
  */
 export function leaseKeyOf(owner: Owner, ifName: string): string {
-  const safeIf = keySegment(ifName, LABEL_RE, 63);
-  if (owner.kind === 'pod')
-    return ifName === 'eth0'
-      ? `${owner.name}.${owner.namespace}`
-      : `${owner.name}.${owner.namespace}.${safeIf}`;
-  return `${keySegment(owner.containerId, SUBDOMAIN_RE, 64)}.${safeIf}`;
+  const safeIf = keySegment(ifName, DNS1123_LABEL, 63);
+  if (owner.kind === 'pod') {
+    const suffix = ifName === 'eth0' ? `.${owner.namespace}` : `.${owner.namespace}.${safeIf}`;
+    // A pod name may use all 253 characters an object name has; the IP object's name must fit them too.
+    return `${keySegment(owner.name, DNS1123_SUBDOMAIN, 253 - suffix.length)}${suffix}`;
+  }
+  return `${keySegment(owner.containerId, DNS1123_SUBDOMAIN, 64)}.${safeIf}`;
 }
 
 /**
@@ -118,9 +121,6 @@ function checkSameOwner(key: string, object: KubeObject, req: AddRequest): void 
     { holder },
   );
 }
-
-const LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * One part of a lease key: kept as it is when it already fits an object name (`valid`, at most `max`

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDnsSubdomain } from '../core/index.js';
 import { ServiceError } from './errors.js';
 import { type KubeObject, type ObjectMeta } from './types.js';
 
@@ -6,8 +7,6 @@ import { type KubeObject, type ObjectMeta } from './types.js';
 export function timestamp(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
-const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A DNS-1123 subdomain, as Kubernetes requires of object names. */
 export function checkName(kind: string, name: unknown): string {
@@ -17,7 +16,7 @@ export function checkName(kind: string, name: unknown): string {
       field: 'metadata.name',
     });
   }
-  if (name.length > 253 || !NAME_RE.test(name)) {
+  if (!isDnsSubdomain(name)) {
     throw new ServiceError(
       'Invalid',
       `metadata.name "${name}" must be a lower-case DNS-1123 subdomain: letters, digits, '-' and '.', starting and ending with a letter or digit`,

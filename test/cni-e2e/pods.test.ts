@@ -319,6 +319,27 @@ describe('CNI e2e: pods, reservations, static addresses and pools against a real
     assert.equal(await h.ip('kx.ky'), undefined);
   });
 
+  test('CNI-2 IPR-10 pod names of up to 253 characters: the IP object name still fits, one address each', async () => {
+    const used = await h.used('ovn-default');
+    const long = (tail: string): Attach => ({
+      ...attach('x'),
+      pod: pod(`${'a'.repeat(245)}-${tail}`),
+      containerId: `c-long-${tail}`,
+      network: 'long',
+    });
+    const [one, two] = [long('one'), long('two')];
+    const got = [firstAddress(await h.addOk(one)), firstAddress(await h.addOk(two))];
+    assert.notEqual(got[0], got[1]);
+    const names = (await h.ips())
+      .filter((o) => o.metadata.annotations?.['ipkeeper.io/network'] === 'long')
+      .map((o) => o.metadata.name!);
+    assert.equal(names.length, 2);
+    for (const n of names) assert.ok(n.length <= 253 && n.endsWith('.default'), n);
+    assert.equal(firstAddress(await h.addOk(one)), got[0], 'ADD again: the same address');
+    for (const a of [one, two]) await h.delOk(a);
+    assert.equal(await h.used('ovn-default'), used);
+  });
+
   test('GC-4 GC with cni.dev/valid-attachments, then with cni.dev/attachments: unlisted released, listed and reservations kept', async () => {
     const network = 'gcnet';
     const bare = (containerId: string, ifName = 'eth0'): Attach => ({ containerId, ifName, network });

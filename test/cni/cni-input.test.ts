@@ -112,6 +112,21 @@ describe('CNI-2 owner identity', () => {
     assert.match(r.json.msg ?? '', /CNI_ARGS/);
   });
 
+  it('CNI-2 a pod name or namespace Kubernetes would not allow → code 4 naming the variable; nothing asked', async () => {
+    for (const [args, key] of [
+      ['K8S_POD_NAMESPACE=Bad_NS;K8S_POD_NAME=web', 'K8S_POD_NAMESPACE'],
+      [`K8S_POD_NAMESPACE=${'n'.repeat(64)};K8S_POD_NAME=web`, 'K8S_POD_NAMESPACE'],
+      ['K8S_POD_NAMESPACE=default;K8S_POD_NAME=Web', 'K8S_POD_NAME'],
+      [`K8S_POD_NAMESPACE=default;K8S_POD_NAME=${'p'.repeat(254)}`, 'K8S_POD_NAME'],
+    ] as const) {
+      const service = memoryService();
+      const r = await call(service, cniEnv({ CNI_ARGS: args }), netconf());
+      assert.equal(r.json.code, 4, args);
+      assert.match(r.json.msg ?? '', new RegExp(`invalid CNI_ARGS: ${key}=`));
+      assert.equal(service.calls.length, 0);
+    }
+  });
+
   it('CNI-2 DEL passes the same attachment and owner', async () => {
     const service = memoryService();
     const env = { CNI_ARGS: 'K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p' };
