@@ -10,6 +10,9 @@ describe('kubectl writes', () => {
   let h: ApiHarness;
   let svc: MemoryResourceService;
   const NAME = 'vm-dynamic-01.default';
+  /** `kubectl patch ip NAME --type TYPE -p BODY [extra…]`. */
+  const patchIp = (type: 'merge' | 'json', body: string, ...extra: string[]) =>
+    h.kubectl(['patch', 'ip', NAME, ...extra, '--type', type, '-p', body]);
   before(async () => {
     svc = seededService();
     h = await startApiHarness(svc);
@@ -18,7 +21,7 @@ describe('kubectl writes', () => {
   beforeEach(async () => {
     // Each test starts from a freshly applied 01-dynamic.yaml.
     if (svc.get('IP', NAME)) {
-      await h.kubectl(['patch', 'ip', NAME, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+      await patchIp('merge', '{"metadata":{"finalizers":null}}');
       await h.kubectl(['delete', 'ip', NAME, '--ignore-not-found']);
     }
     const r = await h.kubectl(['apply', '-f', join(SEEDS_DIR, '01-dynamic.yaml')]);
@@ -26,27 +29,14 @@ describe('kubectl writes', () => {
   });
 
   test('API-patch: merge and json patch change the stored spec; generation grows', async () => {
-    const m = await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"nodeName":"node-1"}}',
-    ]);
+    const m = await patchIp('merge', '{"spec":{"nodeName":"node-1"}}');
     assert.equal(m.code, 0, m.stderr);
     assert.equal(svc.get('IP', NAME)?.spec?.['nodeName'], 'node-1');
     assert.equal(svc.get('IP', NAME)?.metadata.generation, 2);
-    const j = await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--type',
+    const j = await patchIp(
       'json',
-      '-p',
       '[{"op":"replace","path":"/spec/nodeName","value":"node-2"},{"op":"add","path":"/spec/attachIps","value":[]}]',
-    ]);
+    );
     assert.equal(j.code, 0, j.stderr);
     assert.equal(svc.get('IP', NAME)?.spec?.['nodeName'], 'node-2');
     assert.deepEqual(svc.get('IP', NAME)?.spec?.['attachIps'], []);
@@ -95,47 +85,23 @@ describe('kubectl writes', () => {
   });
 
   test('API-finalizers: delete with a finalizer leaves a terminating object; removing it by patch deletes it', async () => {
-    await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--type',
-      'merge',
-      '-p',
-      '{"metadata":{"finalizers":["kube-ovn-controller"]}}',
-    ]);
+    await patchIp('merge', '{"metadata":{"finalizers":["kube-ovn-controller"]}}');
     const d = await h.kubectl(['delete', 'ip', NAME, '--wait=false']);
     assert.equal(d.code, 0, d.stderr);
     const terminating = svc.get('IP', NAME);
     assert.ok(terminating?.metadata.deletionTimestamp, 'deletionTimestamp set');
     assert.deepEqual(terminating?.metadata.finalizers, ['kube-ovn-controller']);
-    const p = await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--type',
-      'json',
-      '-p',
-      '[{"op":"remove","path":"/metadata/finalizers"}]',
-    ]);
+    const p = await patchIp('json', '[{"op":"remove","path":"/metadata/finalizers"}]');
     assert.equal(p.code, 0, p.stderr);
     assert.equal(svc.get('IP', NAME), undefined);
   });
 
   test('API-finalizers: kubectl delete waits (through a watch) until the last finalizer is gone', async () => {
-    await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--type',
-      'merge',
-      '-p',
-      '{"metadata":{"finalizers":["example.com/hold"]}}',
-    ]);
+    await patchIp('merge', '{"metadata":{"finalizers":["example.com/hold"]}}');
     const deleting = h.kubectl(['delete', 'ip', NAME, '--timeout=20s']);
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(svc.get('IP', NAME)?.metadata.deletionTimestamp);
-    await h.kubectl(['patch', 'ip', NAME, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await patchIp('merge', '{"metadata":{"finalizers":null}}');
     const d = await deleting;
     assert.equal(d.code, 0, d.stderr);
     assert.equal(svc.get('IP', NAME), undefined);
@@ -147,18 +113,13 @@ describe('kubectl writes', () => {
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /created \(server dry run\)/);
     assert.equal(svc.get('IP', 'pod-static-01.default'), undefined);
-    const patched = await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--dry-run=server',
-      '--type',
+    const patched = await patchIp(
       'merge',
-      '-p',
       '{"spec":{"nodeName":"x"}}',
+      '--dry-run=server',
       '-o',
       'jsonpath={.spec.nodeName}',
-    ]);
+    );
     assert.equal(patched.stdout, 'x', 'the would-be object is returned');
     const deleted = await h.kubectl(['delete', 'ip', NAME, '--dry-run=server']);
     assert.equal(deleted.code, 0, deleted.stderr);
@@ -188,21 +149,13 @@ spec:
   });
 
   test('SEC-2: a wrong type is 422 Invalid naming the field', async () => {
-    const r = await h.kubectl(['patch', 'ip', NAME, '--type', 'merge', '-p', '{"spec":{"podType":"Pod"}}']);
+    const r = await patchIp('merge', '{"spec":{"podType":"Pod"}}');
     assert.notEqual(r.code, 0);
     assert.match(
       r.stderr,
       /is invalid: spec\.podType: Unsupported value: "Pod": supported values: "", "StatefulSet", "VirtualMachine"/,
     );
-    const t = await h.kubectl([
-      'patch',
-      'ip',
-      NAME,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"attachIps":"10.0.0.1"}}',
-    ]);
+    const t = await patchIp('merge', '{"spec":{"attachIps":"10.0.0.1"}}');
     assert.match(t.stderr, /spec\.attachIps in body must be of type array/);
   });
 });
