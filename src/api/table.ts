@@ -2,6 +2,7 @@
  * Server-side printing: `meta.k8s.io` Tables with the printer columns of each kind, for lists,
  * single objects and watch events (`kubectl get`, `get -o wide`, `get -w`).
  */
+import { cell, jsonPathSteps, valueAt } from './kinds/schema-helpers.js';
 import type { KindDefinition } from './kinds/types.js';
 import type { JsonObject, JsonValue, KubeObject } from './resource-service.js';
 
@@ -67,6 +68,8 @@ export function buildTable(
     withHeaders?: boolean;
   },
 ): JsonObject {
+  // Each cell is its column's jsonPath, read from the object (a missing field is null: kubectl's `<none>`).
+  const paths = def.columns.map((c) => jsonPathSteps(c.jsonPath));
   const meta: JsonObject = {};
   if (opts.listMeta?.resourceVersion) meta['resourceVersion'] = opts.listMeta.resourceVersion;
   if (opts.listMeta?.continue) meta['continue'] = opts.listMeta.continue;
@@ -78,7 +81,7 @@ export function buildTable(
     metadata: meta,
     columnDefinitions: opts.withHeaders === false ? [] : columnDefinitions(def),
     rows: objects.map((o) => ({
-      cells: [o.metadata.name ?? '', ...def.cells(o)],
+      cells: [o.metadata.name ?? '', ...paths.map((steps) => cell(valueAt(o, steps)))],
       object: rowObject(o, opts.include),
     })),
   };

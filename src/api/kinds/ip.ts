@@ -1,5 +1,5 @@
 /** Kube-OVN `IP` (`ips.kubeovn.io`, cluster-scoped): one allocation record; user-created ones are reservations. */
-import { at, cell, obj, selectorValue, str, strList } from './schema-helpers.js';
+import { at, obj, selectorValue, str, strList } from './schema-helpers.js';
 import type { KindDefinition, Schema } from './types.js';
 
 // Every scalar is nullable: seed 02-static.yaml writes `v6IpAddress:` (null) and must apply unchanged;
@@ -70,8 +70,6 @@ export const ipKind: KindDefinition = {
     },
     { name: 'SUBNET', type: 'string', priority: 0, jsonPath: '.spec.subnet', description: 'Subnet.' },
   ],
-  cells: (o) =>
-    ['v4IpAddress', 'v6IpAddress', 'macAddress', 'nodeName', 'subnet'].map((k) => cell(at(o, 'spec', k))),
   fieldSelectors: Object.fromEntries(
     ['subnet', 'namespace', 'podName', 'podType', 'nodeName', 'v4IpAddress', 'v6IpAddress', 'macAddress'].map(
       (k) => [`spec.${k}`, (o) => selectorValue(at(o, 'spec', k))],

@@ -1,5 +1,5 @@
 /** Kube-OVN `IPPool` (`ippools.kubeovn.io`, cluster-scoped): a named subset of one Subnet. */
-import { at, bool, cell, count, int, obj, selectorValue, str, strList } from './schema-helpers.js';
+import { at, bool, count, int, obj, selectorValue, str, strList } from './schema-helpers.js';
 import type { KindDefinition, Schema } from './types.js';
 
 const spec: Schema = obj(
@@ -99,15 +99,6 @@ export const ippoolKind: KindDefinition = {
       jsonPath: '.status.v6AvailableIPs',
       description: 'IPv6 available.',
     },
-  ],
-  cells: (o) => [
-    cell(at(o, 'spec', 'subnet')),
-    cell(at(o, 'spec', 'enableAddressSet')),
-    cell(at(o, 'spec', 'ips')),
-    cell(at(o, 'status', 'v4UsingIPs')),
-    cell(at(o, 'status', 'v4AvailableIPs')),
-    cell(at(o, 'status', 'v6UsingIPs')),
-    cell(at(o, 'status', 'v6AvailableIPs')),
   ],
   fieldSelectors: { 'spec.subnet': (o) => selectorValue(at(o, 'spec', 'subnet')) },
 };

@@ -68,6 +68,31 @@ export function at(o: KubeObject, part: 'spec' | 'status', key: string): JsonVal
   return section ? section[key] : undefined;
 }
 
+/**
+ * The steps of a printer column's `jsonPath` (`.spec.cidrBlock`, `.spec.podAffinity.matchLabels['a/b']`):
+ * the simple subset CRD printer columns use, member names and quoted keys.
+ */
+export function jsonPathSteps(path: string): string[] {
+  const steps: string[] = [];
+  const re = /\.([A-Za-z0-9_-]+)|\['([^']*)'\]/y;
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path);
+    if (!m) throw new Error(`unsupported printer column path ${path}`);
+    steps.push((m[1] ?? m[2])!);
+  }
+  return steps;
+}
+
+/** The value at `steps` inside an object, or undefined where a step is missing or not an object. */
+export function valueAt(o: KubeObject, steps: readonly string[]): JsonValue | undefined {
+  let v: unknown = o;
+  for (const step of steps) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[step];
+  }
+  return v as JsonValue | undefined;
+}
+
 /** A printer cell as the real CRD printer would give it: missing → null; arrays/objects → their JSON text. */
 export function cell(value: JsonValue | undefined): JsonValue {
   if (value === undefined || value === null) return null;

@@ -1,5 +1,5 @@
 /** Spiderpool `SpiderIPPool` (`spiderippools.spiderpool.spidernet.io`, cluster-scoped). */
-import { at, bool, cell, int, labelSelector, obj, selectorValue, str, strList } from './schema-helpers.js';
+import { at, bool, int, labelSelector, obj, selectorValue, str, strList } from './schema-helpers.js';
 import type { KindDefinition, Schema } from './types.js';
 
 const spec: Schema = obj(
@@ -106,28 +106,6 @@ export const spiderIPPoolKind: KindDefinition = {
       description: 'Namespace of an auto-created pool.',
     },
   ],
-  cells: (o) => {
-    const affinity = at(o, 'spec', 'podAffinity');
-    const labels =
-      affinity && typeof affinity === 'object' && !Array.isArray(affinity)
-        ? affinity['matchLabels']
-        : undefined;
-    const appNs =
-      labels && typeof labels === 'object' && !Array.isArray(labels)
-        ? labels['ipam.spidernet.io/app-namespace']
-        : undefined;
-    return [
-      cell(at(o, 'spec', 'ipVersion')),
-      cell(at(o, 'spec', 'subnet')),
-      cell(at(o, 'status', 'allocatedIPCount')),
-      cell(at(o, 'status', 'totalIPCount')),
-      cell(at(o, 'spec', 'default')),
-      cell(at(o, 'spec', 'disable')),
-      cell(at(o, 'spec', 'nodeName')),
-      cell(at(o, 'spec', 'multusName')),
-      cell(appNs),
-    ];
-  },
   fieldSelectors: {
     'spec.subnet': (o) => selectorValue(at(o, 'spec', 'subnet')),
     'spec.ipVersion': (o) => selectorValue(at(o, 'spec', 'ipVersion')),

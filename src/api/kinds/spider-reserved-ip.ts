@@ -1,5 +1,5 @@
 /** Spiderpool `SpiderReservedIP` (`spiderreservedips.spiderpool.spidernet.io`, cluster-scoped, no status). */
-import { at, cell, int, obj, selectorValue, strList } from './schema-helpers.js';
+import { at, int, obj, selectorValue, strList } from './schema-helpers.js';
 import type { KindDefinition } from './types.js';
 
 export const spiderReservedIPKind: KindDefinition = {
@@ -20,6 +20,5 @@ export const spiderReservedIPKind: KindDefinition = {
   columns: [
     { name: 'VERSION', type: 'string', priority: 0, jsonPath: '.spec.ipVersion', description: 'IP version.' },
   ],
-  cells: (o) => [cell(at(o, 'spec', 'ipVersion'))],
   fieldSelectors: { 'spec.ipVersion': (o) => selectorValue(at(o, 'spec', 'ipVersion')) },
 };

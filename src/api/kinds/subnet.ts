@@ -1,16 +1,5 @@
 /** Kube-OVN `Subnet` (`subnets.kubeovn.io`, cluster-scoped): an address space. */
-import {
-  at,
-  bool,
-  cell,
-  count,
-  int,
-  labelSelector,
-  obj,
-  selectorValue,
-  str,
-  strList,
-} from './schema-helpers.js';
+import { at, bool, count, int, labelSelector, obj, selectorValue, str, strList } from './schema-helpers.js';
 import type { KindDefinition, Schema } from './types.js';
 
 const condition: Schema = obj('One observed condition.', {
@@ -209,23 +198,6 @@ export const subnetKind: KindDefinition = {
       jsonPath: '.status.u2oInterconnectionIP',
       description: 'Underlay-to-overlay interconnection address.',
     },
-  ],
-  cells: (o) => [
-    cell(at(o, 'spec', 'provider')),
-    cell(at(o, 'spec', 'vpc')),
-    cell(at(o, 'spec', 'vlan')),
-    cell(at(o, 'spec', 'protocol')),
-    cell(at(o, 'spec', 'cidrBlock')),
-    cell(at(o, 'spec', 'private')),
-    cell(at(o, 'spec', 'natOutgoing')),
-    cell(at(o, 'spec', 'default')),
-    cell(at(o, 'spec', 'gatewayType')),
-    cell(at(o, 'status', 'v4usingIPs')),
-    cell(at(o, 'status', 'v4availableIPs')),
-    cell(at(o, 'status', 'v6usingIPs')),
-    cell(at(o, 'status', 'v6availableIPs')),
-    cell(at(o, 'spec', 'excludeIps')),
-    cell(at(o, 'status', 'u2oInterconnectionIP')),
   ],
   fieldSelectors: {
     'spec.provider': (o) => selectorValue(at(o, 'spec', 'provider')),

@@ -29,7 +29,7 @@ export interface PrinterColumn {
   description: string;
   /** 0 = default table; 1 = only with `-o wide`. */
   priority: 0 | 1;
-  /** Field path for documentation (`.spec.cidrBlock`); the cell comes from {@link KindDefinition.cells}. */
+  /** Where the cell comes from (`.spec.cidrBlock`, `['quoted/keys']` allowed); also shown by the CRD. */
   jsonPath: string;
 }
 
@@ -50,11 +50,6 @@ export interface KindDefinition {
   /** One-paragraph description shown by `kubectl explain <kind>`. */
   description: string;
   columns: PrinterColumn[];
-  /**
-   * The table cells of one object, in column order, as JSON values (a missing field is `null`,
-   * which kubectl prints as `<none>`).
-   */
-  cells(obj: KubeObject): JsonValue[];
   /** Extra field selectors besides `metadata.name`, mapped to a getter of the string value. */
   fieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
 }
