@@ -6,7 +6,7 @@
  * normalisation such as `v6IpAddress: null` → `""`, status counters) and the generic metadata
  * rules (uid, generation, finalizers: src/service/object-meta.ts). The interface is structural: the service implements it without importing it.
  */
-import type { KindName } from '../service/types.js';
+import type { KindName, ObjectMeta as ServiceObjectMeta } from '../service/types.js';
 
 /** The five served kinds (all cluster-scoped): the service's own list, one definition for both layers. */
 export type { KindName } from '../service/types.js';
@@ -31,27 +31,17 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-/** The subset of `metav1.ObjectMeta` the server keeps for cluster-scoped objects. */
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  /** RFC 3339, seconds precision, UTC: `2024-01-29T03:05:40Z`. */
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
+/**
+ * The subset of `metav1.ObjectMeta` the server keeps for cluster-scoped objects: the service's own metadata
+ * (name, uid, generation, timestamps, labels, annotations, finalizers) plus what the API carries through.
+ */
+export interface ObjectMeta extends ServiceObjectMeta {
   deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
   ownerReferences?: OwnerReference[];
-  /** Accepted and stored as given; the server does no field-manager bookkeeping. */
+  /** Stored as given, except that server-side apply records its manager's fields here (src/api/apply.ts). */
   managedFields?: JsonValue[];
   /** Present on objects sent by old clients; ignored. */
   namespace?: string;
-  /** Any other member is carried through untouched. */
-  [key: string]: unknown;
 }
 
 /**
