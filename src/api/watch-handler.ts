@@ -40,15 +40,17 @@ export function handleWatch(rr: ResourceRequest): void {
   let lastRv = '';
   const visible = new Set<string>();
   let headersSent = false;
+  const sendHeaders = (): void => {
+    if (headersSent) return;
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache',
+      'Transfer-Encoding': 'chunked',
+    });
+    headersSent = true;
+  };
   const write = (type: WatchEventType | 'ERROR', object: unknown): void => {
-    if (!headersSent) {
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-cache',
-        'Transfer-Encoding': 'chunked',
-      });
-      headersSent = true;
-    }
+    sendHeaders();
     res.write(`${toJson({ type, object })}\n`);
   };
   const emit = (type: WatchEventType, obj: KubeObject): void => {
@@ -114,12 +116,7 @@ export function handleWatch(rr: ResourceRequest): void {
     if (sendInitial === 'true' && bookmarks) bookmark(true);
   }
   if (!headersSent) {
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-cache',
-      'Transfer-Encoding': 'chunked',
-    });
-    headersSent = true;
+    sendHeaders();
     res.flushHeaders();
   }
 
