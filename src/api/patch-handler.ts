@@ -4,6 +4,7 @@
  * retried on conflict (the patch is re-applied to the fresh object), as the API server does; with one, a
  * conflict is returned. Server-side apply of an object that does not exist creates it (201).
  */
+import { timestamp } from '../service/object-meta.js';
 import { applyConfiguration, checkApplyRequest } from './apply.js';
 import { parseBody, readBody } from './body.js';
 import { decodeObject } from './decode.js';
@@ -41,17 +42,17 @@ async function readPatch(rr: ResourceRequest): Promise<{ patcher: Patcher; creat
     return { patcher: (current) => applyJsonPatch(current ?? null, ops), creates: false };
   }
   if (type === 'apply-patch') {
-    const applied = checkApplyRequest(
-      parseBody(await readBody(rr.req, rr.bodyLimit), 'yaml'),
-      rr.query.get('fieldManager'),
-      { apiVersion: apiVersionOf(rr.def), kind: rr.def.kind, name: rr.name ?? '' },
-    );
-    const manager = rr.query.get('fieldManager')!;
+    const manager = rr.query.get('fieldManager');
+    const applied = checkApplyRequest(parseBody(await readBody(rr.req, rr.bodyLimit), 'yaml'), manager, {
+      apiVersion: apiVersionOf(rr.def),
+      kind: rr.def.kind,
+      name: rr.name ?? '',
+    });
     return {
       patcher: (current) =>
         applyConfiguration(current as Record<string, JsonValue> | undefined, applied, {
-          manager,
-          now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          manager: manager!,
+          now: timestamp(new Date()),
         }),
       creates: rr.subresource !== 'status',
     };

@@ -45,6 +45,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly historyLimit: number;
+  /** Set by apply() when the transaction being built wrote a history row: only then is there anything to trim. */
+  private historyWritten = false;
   private pending: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -198,6 +200,7 @@ export class SqliteStore implements Store {
     const results: (CommitResult | StoreError)[] = [];
     let revision = this.revision;
     const at = this.now().toISOString();
+    this.historyWritten = false;
     try {
       this.st.begin!.run();
       for (const item of items) {
@@ -221,8 +224,7 @@ export class SqliteStore implements Store {
         }
       }
       if (revision !== this.revision) this.st.setRevision!.run(String(revision));
-      if (this.historyLimit > 0 && items.some((i) => i.batch.some((op) => op.op === 'history')))
-        this.st.trimHistory!.run(this.historyLimit);
+      if (this.historyLimit > 0 && this.historyWritten) this.st.trimHistory!.run(this.historyLimit);
       this.st.commit!.run();
       this.revision = revision;
       this.counters.transactions++;
@@ -287,6 +289,7 @@ export class SqliteStore implements Store {
         case 'history': {
           const h = op.entry;
           st.history!.run(at, h.event, h.key, h.space, h.address, h.mac ?? null, h.reason);
+          this.historyWritten = true;
           break;
         }
       }
