@@ -1,8 +1,9 @@
-/** The object shapes the service keeps (structurally the API layer's KubeObject). */
+/** The five served kinds, all cluster-scoped. */
 export type KindName = 'Subnet' | 'IP' | 'IPPool' | 'SpiderIPPool' | 'SpiderReservedIP';
 
 export const KIND_NAMES: readonly KindName[] = ['Subnet', 'IP', 'IPPool', 'SpiderIPPool', 'SpiderReservedIP'];
 
+/** The object shapes the service keeps (the API layer's ObjectMeta extends this one). */
 export interface ObjectMeta {
   name?: string;
   generateName?: string;
