@@ -64,7 +64,12 @@ test('ipkeeperd refuses bad options with a message that says what to fix', () =>
     [['--store', 'etcd'], /--etcd-endpoints/],
     [['--log-level', 'loud'], /debug, info, warn or error/],
     [['--data-dir'], /needs a value/],
-    [['--history-limit', '-1'], /--history-limit "-1" must be a whole number/],
+    [['--history-limit=-1'], /--history-limit "-1" must be a whole number/],
+    [
+      ['--history-limit', '-1'],
+      /--history-limit needs a value; write one that starts with "-" as --history-limit=VALUE/,
+    ],
+    [['data'], /"data" is not an option/],
     [['--history-limit', '1e6'], /whole number of entries, e.g. 1000000/],
     [['--quarantine-limit', '0'], /--quarantine-limit "0" must be a whole number of addresses, at least 1/],
   ];

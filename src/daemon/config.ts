@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs as parseArgsUtil } from 'node:util';
 import { DEFAULT_QUARANTINE_CAP } from '../core/index.js';
 
 /** Command-line configuration of ipkeeperd (SPEC §13). */
@@ -64,6 +65,28 @@ who held an address and when; '... get --raw /metrics' the usage counters.
 
 export class ConfigError extends Error {}
 
+/** The options ipkeeperd accepts; every one takes a value except --help. */
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  listen: { type: 'string' },
+  socket: { type: 'string' },
+  store: { type: 'string' },
+  'etcd-endpoints': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'default-subnet': { type: 'string' },
+  'node-name': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'log-level': { type: 'string' },
+  'history-limit': { type: 'string' },
+  'quarantine-limit': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
 function splitHostPort(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
   if (!m) throw new ConfigError(`--listen "${text}" must be HOST:PORT, e.g. 127.0.0.1:6780 or [::1]:6780`);
@@ -72,77 +95,89 @@ function splitHostPort(text: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/** node:util parseArgs with its errors turned into messages that say what to fix. */
+function readOptions(argv: readonly string[]): Values {
+  try {
+    return parseArgsUtil({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const option = /'(-{1,2}[^'\s]+)/.exec(err.message)?.[1]?.replace(/=.*$/, '');
+    switch (err.code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw new ConfigError(`unknown option ${option ?? ''}; see ipkeeperd --help`);
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+        if (/ambiguous/.test(err.message))
+          throw new ConfigError(
+            `${option} needs a value; write one that starts with "-" as ${option}=VALUE; see ipkeeperd --help`,
+          );
+        if (/does not take an argument/.test(err.message))
+          throw new ConfigError(`${option} takes no value; see ipkeeperd --help`);
+        throw new ConfigError(`${option ?? 'an option'} needs a value; see ipkeeperd --help`);
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
+        const word = /'([^']*)'/.exec(err.message)?.[1] ?? '';
+        throw new ConfigError(`"${word}" is not an option (options start with --); see ipkeeperd --help`);
+      }
+      default:
+        throw new ConfigError(`${err.message}; see ipkeeperd --help`);
+    }
+  }
+}
+
+function wholeNumber(name: string, text: string, what: string, min: number): number {
+  if (!/^\d{1,15}$/.test(text) || Number(text) < min)
+    throw new ConfigError(`--${name} "${text}" must be a whole number ${what}`);
+  return Number(text);
+}
+
 /** Parses argv (without node and script); throws ConfigError with a message that says what to fix. */
 export function parseArgs(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   hostname: string,
 ): DaemonConfig | 'help' {
-  const values = new Map<string, string>();
-  const known = [
-    '--data-dir',
-    '--listen',
-    '--socket',
-    '--store',
-    '--etcd-endpoints',
-    '--kubeconfig',
-    '--default-subnet',
-    '--node-name',
-    '--tls-cert',
-    '--tls-key',
-    '--log-level',
-    '--history-limit',
-    '--quarantine-limit',
-  ];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h' || arg === '--help') return 'help';
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!known.includes(name)) throw new ConfigError(`unknown option ${name}; see ipkeeperd --help`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`${name} needs a value; see ipkeeperd --help`);
-    values.set(name, value);
-  }
-  const dataDir = values.get('--data-dir') ?? env.IPKEEPER_DATA_DIR ?? './data';
-  const { host, port } = splitHostPort(values.get('--listen') ?? '127.0.0.1:6780');
-  const store = values.get('--store') ?? 'sqlite';
+  // --help wins wherever it stands, even after an option that is wrong.
+  if (argv.some((a) => a === '-h' || a === '--help')) return 'help';
+  const values = readOptions(argv);
+  if (values.help) return 'help';
+  const dataDir = values['data-dir'] ?? env.IPKEEPER_DATA_DIR ?? './data';
+  const { host, port } = splitHostPort(values.listen ?? '127.0.0.1:6780');
+  const store = values.store ?? 'sqlite';
   if (store !== 'sqlite' && store !== 'etcd')
     throw new ConfigError(`--store must be sqlite or etcd, not "${store}"`);
-  const etcdEndpoints = (values.get('--etcd-endpoints') ?? '')
+  const etcdEndpoints = (values['etcd-endpoints'] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (store === 'etcd' && etcdEndpoints.length === 0)
     throw new ConfigError('--store etcd needs --etcd-endpoints, e.g. http://127.0.0.1:2379');
-  const logLevel = values.get('--log-level') ?? 'info';
+  const logLevel = values['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`--log-level must be debug, info, warn or error`);
-  const ds = values.get('--default-subnet') ?? '10.16.0.0/16';
-  const historyText = values.get('--history-limit') ?? String(DEFAULT_HISTORY_LIMIT);
-  if (!/^\d{1,15}$/.test(historyText))
-    throw new ConfigError(
-      `--history-limit "${historyText}" must be a whole number of entries, e.g. 1000000 (0 keeps everything)`,
-    );
-  const quarantineText = values.get('--quarantine-limit') ?? String(DEFAULT_QUARANTINE_CAP);
-  if (!/^\d{1,15}$/.test(quarantineText) || Number(quarantineText) < 1)
-    throw new ConfigError(
-      `--quarantine-limit "${quarantineText}" must be a whole number of addresses, at least 1, e.g. 65536`,
-    );
+  const ds = values['default-subnet'] ?? '10.16.0.0/16';
   return {
     dataDir,
     listenHost: host,
     listenPort: port,
-    socket: values.get('--socket') ?? `${dataDir.replace(/\/$/, '')}/ipkeeper.sock`,
+    socket: values.socket ?? `${dataDir.replace(/\/$/, '')}/ipkeeper.sock`,
     store,
     etcdEndpoints,
-    kubeconfig: values.get('--kubeconfig'),
+    kubeconfig: values.kubeconfig,
     defaultSubnet: ds === 'none' ? null : ds,
-    nodeName: values.get('--node-name') ?? hostname,
-    tlsCert: values.get('--tls-cert'),
-    tlsKey: values.get('--tls-key'),
+    nodeName: values['node-name'] ?? hostname,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
     logLevel: logLevel as DaemonConfig['logLevel'],
-    historyLimit: Number(historyText),
-    quarantineLimit: Number(quarantineText),
+    historyLimit: wholeNumber(
+      'history-limit',
+      values['history-limit'] ?? String(DEFAULT_HISTORY_LIMIT),
+      'of entries, e.g. 1000000 (0 keeps everything)',
+      0,
+    ),
+    quarantineLimit: wholeNumber(
+      'quarantine-limit',
+      values['quarantine-limit'] ?? String(DEFAULT_QUARANTINE_CAP),
+      'of addresses, at least 1, e.g. 65536',
+      1,
+    ),
   };
 }
