@@ -10,6 +10,7 @@ import { requireVersionFor } from './version.js';
 import {
   CniWellKnownCode,
   LATEST_CNI_VERSION,
+  isCniCommand,
   SUPPORTED_CNI_VERSIONS,
   versionInfo,
   type CniErrorBody,
@@ -17,8 +18,12 @@ import {
   type CniWireResponse,
 } from './wire.js';
 
+/** The `command` of a {@link CniFailure} whose CNI_COMMAND is missing or not one ipkeeper serves. */
+export const INVALID_COMMAND = 'invalid';
+
 /** What the endpoint reports once per failed call, for the daemon's request log (the core never logs). */
 export interface CniFailure {
+  /** One of the CNI commands, or {@link INVALID_COMMAND}. */
   command: string;
   containerId: string;
   ifName: string;
@@ -43,10 +48,11 @@ export async function handleCniRequest(
   options: CniHandlerOptions = {},
 ): Promise<CniWireResponse> {
   let conf: NetConf | undefined;
-  let command = req.env.CNI_COMMAND ?? '';
+  // Reported (log, metrics label) only as one of the known commands: a caller's arbitrary CNI_COMMAND
+  // must never become a new metrics series.
+  const command: string = isCniCommand(req.env.CNI_COMMAND) ? req.env.CNI_COMMAND : INVALID_COMMAND;
   try {
     const env = parseCniEnv(req.env);
-    command = env.command;
     if (env.command === 'VERSION')
       return { exitCode: 0, stdout: JSON.stringify(versionInfo(peekVersion(req.stdin))) };
     conf = parseNetConf(req.stdin);

@@ -10,7 +10,7 @@ import {
   stringList,
   type JsonObject,
 } from './fields.js';
-import { CniWellKnownCode } from './wire.js';
+import { CniWellKnownCode, DAEMON_TIMEOUT_KEY, daemonTimeoutSeconds } from './wire.js';
 
 /** The network config's `ipam` section, validated. */
 export interface IpamConfig {
@@ -38,6 +38,7 @@ const KNOWN_KEYS = new Set([
   'default_route',
   'log_file',
   'log_level',
+  DAEMON_TIMEOUT_KEY,
 ]);
 
 /**
@@ -59,6 +60,9 @@ export function parseIpamConfig(ipam: JsonObject): IpamConfig {
   if (!optionalString(ipam, 'type', 'ipam.type')) throw invalidField('ipam.type', 'is required');
   optionalString(ipam, 'log_file', 'ipam.log_file');
   optionalString(ipam, 'log_level', 'ipam.log_level');
+  // Used by the plugin (it waits that long for the daemon); validated here too so both sides agree.
+  const timeout = daemonTimeoutSeconds(ipam[DAEMON_TIMEOUT_KEY]);
+  if (typeof timeout !== 'number') throw invalidField(`ipam.${DAEMON_TIMEOUT_KEY}`, timeout.problem);
   const subnet = optionalString(ipam, 'subnet', 'ipam.subnet') || undefined;
   const socket = optionalString(ipam, 'socket', 'ipam.socket') || undefined;
   const selection: CniIpamSelection = {

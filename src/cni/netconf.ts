@@ -11,7 +11,7 @@ import {
 } from './fields.js';
 import { parseIpamConfig, type IpamConfig } from './ipam-config.js';
 import { parseCniVersion } from './version.js';
-import { CniWellKnownCode, type CniVersion } from './wire.js';
+import { CniWellKnownCode, MAX_STDIN_BYTES, type CniVersion } from './wire.js';
 
 /** The capability key under which containerd and CRI-O pass all pod annotations. */
 export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
@@ -38,8 +38,7 @@ export interface NetConf {
   validAttachments?: CniAttachment[];
 }
 
-/** Hard cap on stdin; real configs are a few KiB, and the daemon must never be made to parse megabytes. */
-export const MAX_STDIN_BYTES = 1 << 20;
+export { MAX_STDIN_BYTES };
 
 /**
  * Parses stdin: bad JSON → 6, unsupported version → 1 (6 if the version string itself is malformed),

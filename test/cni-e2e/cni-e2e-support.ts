@@ -13,7 +13,7 @@ import { E2E, type Obj } from '../e2e/e2e-support.js';
 export { E2E, type Obj };
 
 /**
- * The plugin executable `npm run build` produced (bin/ipkeeper → dist/cni/ipkeeper.cjs), or the one named by
+ * The plugin executable `npm run build` produced (bin/ipkeeper → dist/cni/ipkeeper), or the one named by
  * `IPKEEPER_CNI_PLUGIN` (to run the suites against an installed copy or an older build).
  */
 export function pluginFile(): string {
