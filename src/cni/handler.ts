@@ -3,7 +3,8 @@ import type { CniAttachmentRequest, CniService } from './cni-service.js';
 import { parseCniEnv, type CniEnv } from './env.js';
 import { invalidField } from './fields.js';
 import { CniError, toCniError, type MappedCniError } from './errors.js';
-import { parseNetConf, type NetConf } from './netconf.js';
+import { isChainedConfig, parseChainedConf, serveChained } from './chained.js';
+import { decodeConfig, parseNetConfObject, type NetConf } from './netconf.js';
 import { ownerOf, staticRequestOf } from './requests.js';
 import { formatAddResult } from './result.js';
 import { requireVersionFor } from './version.js';
@@ -55,7 +56,13 @@ export async function handleCniRequest(
     const env = parseCniEnv(req.env);
     if (env.command === 'VERSION')
       return { exitCode: 0, stdout: JSON.stringify(versionInfo(peekVersion(req.stdin))) };
-    conf = parseNetConf(req.stdin);
+    const raw = decodeConfig(req.stdin);
+    if (isChainedConfig(raw)) {
+      const chained = parseChainedConf(raw);
+      requireVersionFor(env.command, chained.cniVersion);
+      return await serveChained(env, chained, service, chainedAttachment);
+    }
+    conf = parseNetConfObject(raw);
     requireVersionFor(env.command, conf.cniVersion);
     return await dispatch(env, conf, service);
   } catch (err) {
@@ -85,6 +92,7 @@ async function dispatch(env: CniEnv, conf: NetConf, service: CniService): Promis
         netns: env.netns,
         requested: staticRequestOf(conf, parseCniArgs(env.args)),
         annotations: conf.podAnnotations,
+        macApplication: conf.ipam.macApplication,
       });
       const result = formatAddResult(allocation, {
         version: conf.cniVersion,
@@ -124,6 +132,16 @@ function attachmentRequest(env: CniEnv, conf: NetConf): CniAttachmentRequest {
     attachment: { containerId: env.containerId, ifName: env.ifName },
     owner: ownerOf(env, parseCniArgs(env.args)),
     ipam: conf.ipam.selection,
+  };
+}
+
+/** The attachment a chained call is about: the same key as the IPAM step's (owner and interface). */
+function chainedAttachment(env: CniEnv, network: string): CniAttachmentRequest {
+  return {
+    network,
+    attachment: { containerId: env.containerId, ifName: env.ifName },
+    owner: ownerOf(env, parseCniArgs(env.args)),
+    ipam: { ippools: [], defaultIpv4Pools: [], defaultIpv6Pools: [] },
   };
 }
 

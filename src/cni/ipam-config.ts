@@ -1,5 +1,6 @@
 import { parseAddress } from '../core/ip/address.js';
 import { parseCidr } from '../core/ip/cidr.js';
+import { MAC_APPLICATIONS, type MacApplication } from '../core/mac-policy.js';
 import type { CniIpamSelection, CniRoute } from './cni-service.js';
 import { CniError } from './errors.js';
 import {
@@ -21,6 +22,8 @@ export interface IpamConfig {
   routes: CniRoute[];
   /** `default_route` (default true): add `0.0.0.0/0` / `::/0` via each family's gateway (CNI-4). */
   defaultRoute: boolean;
+  /** `mac` (default `none`): what in the chain puts the allocated MAC on the interface (STA-2). */
+  macApplication: MacApplication;
 }
 
 /**
@@ -39,6 +42,7 @@ const KNOWN_KEYS = new Set([
   'log_file',
   'log_level',
   DAEMON_TIMEOUT_KEY,
+  'mac',
 ]);
 
 /**
@@ -79,9 +83,23 @@ export function parseIpamConfig(ipam: JsonObject): IpamConfig {
     selection,
     routes: parseRoutes(ipam),
     defaultRoute: optionalBoolean(ipam, 'default_route', 'ipam.default_route') ?? true,
+    macApplication: parseMacApplication(ipam),
   };
   if (socket) config.socket = socket;
   return config;
+}
+
+/** `mac`: `none` (nothing in the chain applies an IPAM MAC, the default) or `chained` (docs/cni.md). */
+function parseMacApplication(ipam: JsonObject): MacApplication {
+  const value = optionalString(ipam, 'mac', 'ipam.mac') ?? 'none';
+  if (!(MAC_APPLICATIONS as readonly string[]).includes(value)) {
+    throw invalidField(
+      'ipam.mac',
+      `must be "none" (nothing in the chain applies a MAC) or "chained" (a {"type": "ipkeeper"} entry after ` +
+        `the main plugin applies it), not ${JSON.stringify(value)}`,
+    );
+  }
+  return value as MacApplication;
 }
 
 function parseRoutes(ipam: JsonObject): CniRoute[] {

@@ -46,6 +46,11 @@ export { MAX_STDIN_BYTES };
  * `runtimeConfig`, `args`, `dns`, `prevResult` and the GC lists belong to the main plugin and are ignored.
  */
 export function parseNetConf(stdin: string): NetConf {
+  return parseNetConfObject(decodeConfig(stdin));
+}
+
+/** stdin as a JSON object: too large or not a JSON object → 6. */
+export function decodeConfig(stdin: string): JsonObject {
   if (Buffer.byteLength(stdin, 'utf8') > MAX_STDIN_BYTES) {
     throw new CniError(
       CniWellKnownCode.DecodingFailure,
@@ -64,6 +69,11 @@ export function parseNetConf(stdin: string): NetConf {
   if (!isJsonObject(parsed)) {
     throw new CniError(CniWellKnownCode.DecodingFailure, 'error decoding network config: not a JSON object');
   }
+  return parsed;
+}
+
+/** {@link parseNetConf} of an already decoded config. */
+export function parseNetConfObject(parsed: JsonObject): NetConf {
   const cniVersion = parseCniVersion(parsed.cniVersion);
   const name = optionalString(parsed, 'name', 'name');
   if (!name) throw invalidField('name', 'is required');
