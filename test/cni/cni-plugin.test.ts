@@ -77,7 +77,7 @@ describe('CNI plugin: what it answers without the daemon', () => {
     assert.equal(host.posts.length, 0);
   });
 
-  it('CNI-5 a malformed socket or daemon_timeout_seconds → 7 naming the field', async () => {
+  it('CNI-5 a malformed or over-long socket, or daemon_timeout_seconds → 7 naming the field', async () => {
     const host = fakeHost();
     for (const [ipam, field] of [
       [{ socket: 5 }, /ipam\.socket/],
@@ -85,11 +85,18 @@ describe('CNI plugin: what it answers without the daemon', () => {
       [{ daemon_timeout_seconds: 0 }, /ipam\.daemon_timeout_seconds/],
       [{ daemon_timeout_seconds: '30' }, /ipam\.daemon_timeout_seconds/],
       [{ daemon_timeout_seconds: 601 }, /ipam\.daemon_timeout_seconds .*at most 600/],
+      [{ socket: `/tmp/${'x'.repeat(120)}.sock` }, /ipam\.socket .* longer than the 107 bytes/],
     ] as const) {
       const r = await runPlugin({ env: addEnv, stdin: conf(ipam) }, host);
       assert.equal(parsed(r.stdout).code, 7, r.stdout);
       assert.match(parsed(r.stdout).msg!, field);
     }
+    const env = await runPlugin(
+      { env: { ...addEnv, IPKEEPER_SOCKET: `/${'y'.repeat(107)}` }, stdin: conf() },
+      host,
+    );
+    assert.equal(parsed(env.stdout).code, 4);
+    assert.match(parsed(env.stdout).msg!, /^IPKEEPER_SOCKET /);
     assert.equal(host.posts.length, 0);
   });
 });

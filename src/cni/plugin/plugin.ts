@@ -66,7 +66,19 @@ export async function runPlugin(input: PluginInput, host: PluginHost): Promise<C
   if (command === 'VERSION') return versionReply(peekVersion(input.stdin));
   const config = readConfig(input.stdin);
   if ('exitCode' in config) return config;
-  const socketPath = input.env[SOCKET_ENV_VAR] || config.socket || DEFAULT_SOCKET_PATH;
+  const fromEnv = input.env[SOCKET_ENV_VAR];
+  const socketPath = fromEnv || config.socket || DEFAULT_SOCKET_PATH;
+  // A path the kernel cannot bind never becomes reachable: say so instead of "try again" (EINVAL).
+  if (new TextEncoder().encode(socketPath).length > MAX_SOCKET_PATH_BYTES) {
+    const [code, name] = fromEnv
+      ? [CniWellKnownCode.InvalidEnvironment, SOCKET_ENV_VAR]
+      : [CniWellKnownCode.InvalidConfig, config.socketField];
+    return errorReply(
+      config.cniVersion,
+      code,
+      `${name} ${socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a unix socket path may have`,
+    );
+  }
   const request: CniWireRequest = { env: wireEnv(input.env), stdin: input.stdin };
   let answer: CniWireResponse;
   try {
@@ -82,8 +94,13 @@ export async function runPlugin(input: PluginInput, host: PluginHost): Promise<C
 interface PluginConfig {
   cniVersion: string | undefined;
   socket: string | undefined;
+  /** Where `socket` was read: `ipam.socket`, or `socket` of a chained entry. */
+  socketField: string;
   timeoutMs: number;
 }
+
+/** Linux's `sun_path` holds 108 bytes with the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
 
 function readConfig(stdin: string): PluginConfig | CniWireResponse {
   if (stdin.length > MAX_STDIN_BYTES) {
@@ -130,7 +147,7 @@ function readConfig(stdin: string): PluginConfig | CniWireResponse {
       CniWellKnownCode.InvalidConfig,
       `${prefix}${DAEMON_TIMEOUT_KEY} ${seconds.problem}`,
     );
-  return { cniVersion, socket, timeoutMs: seconds * 1000 };
+  return { cniVersion, socket, socketField: `${prefix}socket`, timeoutMs: seconds * 1000 };
 }
 
 /**
