@@ -13,7 +13,7 @@
  * Run: `npm run bench -- cni [--n 1000] [--parallel 16] [--stub | --socket PATH]`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +24,7 @@ import { DAEMON, startDaemon, type RunningDaemon } from '../../test/support/daem
 
 const SUBNET = '10.99.0.0/16';
 const HOST_LOCAL = '/usr/lib/cni/host-local';
+const VERSION_CALLS = 200;
 
 /** The figures printed as the last stdout line. */
 export interface CniBenchFigures {
@@ -40,6 +41,11 @@ export interface CniBenchFigures {
   p99_ratio: number;
   /** … and for throughput above 1 means ipkeeper is faster. */
   parallel_ratio: number;
+  /** VERSION (no daemon involved: the executable's start-up), 200 calls interleaved with host-local's. */
+  ipkeeper_version_p50_ms: number;
+  hostlocal_version_p50_ms: number;
+  /** Size of the plugin executable that ran (one self-contained file, DEP-1). */
+  executable_bytes: number;
   /** `real`: an ipkeeperd started for the run; `stub`: the in-memory stub; `external`: `--socket`. */
   daemon: 'real' | 'stub' | 'external';
 }
@@ -98,6 +104,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
       seq.ipkeeper.push((await add(ipkeeper, 'seq', i)).ms);
       seq.hostLocal.push((await add(hostLocal, 'seq', i)).ms);
     }
+    const versions = { ipkeeper: [] as number[], hostLocal: [] as number[] };
+    for (let i = 0; i < VERSION_CALLS; i++) {
+      versions.ipkeeper.push((await version(ipkeeper)).ms);
+      versions.hostLocal.push((await version(hostLocal)).ms);
+    }
     const ipkPerS = await throughput(ipkeeper, n, parallel);
     const hlPerS = await throughput(hostLocal, n, parallel);
     const figures: CniBenchFigures = {
@@ -112,10 +123,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
       p50_ratio: round(quantile(seq.ipkeeper, 0.5) / quantile(seq.hostLocal, 0.5)),
       p99_ratio: round(quantile(seq.ipkeeper, 0.99) / quantile(seq.hostLocal, 0.99)),
       parallel_ratio: round(ipkPerS / hlPerS),
+      ipkeeper_version_p50_ms: round(quantile(versions.ipkeeper, 0.5)),
+      hostlocal_version_p50_ms: round(quantile(versions.hostLocal, 0.5)),
+      executable_bytes: statSync(ipkeeper.file).size,
       daemon: mode,
     };
     log(
       `ipkeeper   p50 ${figures.ipkeeper_p50_ms} ms, p99 ${figures.ipkeeper_p99_ms} ms, ${figures.ipkeeper_parallel_per_s}/s`,
+    );
+    log(
+      `VERSION p50: ipkeeper ${figures.ipkeeper_version_p50_ms} ms, host-local ${figures.hostlocal_version_p50_ms} ms; executable ${figures.executable_bytes} bytes`,
     );
     log(
       `host-local p50 ${figures.hostlocal_p50_ms} ms, p99 ${figures.hostlocal_p99_ms} ms, ${figures.hostlocal_parallel_per_s}/s`,
@@ -129,11 +146,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
   }
 }
 
-/** `bin/ipkeeper` when the build produced it; otherwise the same bundle built from sources. */
+/** `bin/ipkeeper` when the build produced it; otherwise the same executable compiled from sources. */
 function pluginPath(dir: string): string {
   const bin = join(REPO_ROOT, 'bin', 'ipkeeper');
   if (existsSync(bin)) return realpathSync(bin);
-  log('bin/ipkeeper is not built (npm run build); bundling the plugin from sources');
+  log('bin/ipkeeper is not built (npm run build); compiling the plugin from sources');
   return buildPluginForTest(dir);
 }
 
@@ -152,6 +169,13 @@ async function add(target: Target, phase: string, i: number): Promise<ExecResult
   };
   const r = await execCni(target.file, env, target.conf);
   if (r.code !== 0) throw new Error(`${target.name} ADD ${phase}-${i} failed: ${r.stdout}${r.stderr}`);
+  return r;
+}
+
+/** One VERSION call, as a runtime probes a plugin. */
+async function version(target: Target): Promise<ExecResult> {
+  const r = await execCni(target.file, { CNI_COMMAND: 'VERSION' }, '{"cniVersion":"0.4.0"}');
+  if (r.code !== 0) throw new Error(`${target.name} VERSION failed: ${r.stdout}${r.stderr}`);
   return r;
 }
 

@@ -1,17 +1,21 @@
 /**
- * Where the plugin's start-up time goes: each variant is exec'd the way a runtime execs a plugin (fresh
- * process, CNI variables + PATH only), N times, variants interleaved so machine load hits all alike.
- * Prints a table on stderr and one JSON line (p50 ms per variant) on stdout. Figures are in docs/cni.md.
+ * Where the plugin's start-up time goes, and how the choices compare: each variant is exec'd the way a
+ * runtime execs a plugin (fresh process, CNI variables + PATH only), N times, variants interleaved so
+ * machine load hits all alike. ADD variants talk to the in-memory stub daemon (the same idempotent ADD each
+ * time), so they measure the plugin and the wire, not the store. Prints a table on stderr and one JSON line
+ * (p50 ms per variant, and the executable's size) on stdout. Figures are in docs/cni.md.
  *
- * Run after `npm run build` (the ESM variant needs dist/): `node --import tsx bench/cni/startup.ts [--n 100]`.
+ * Run: `node --import tsx bench/cni/startup.ts [--n 200] [--extra NAME=EXECUTABLE]...` — `--extra` adds any
+ * other build to compare (a Node single-executable application, an older plugin), run as VERSION and ADD.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildPluginForTest, execCni, REPO_ROOT } from '../../test/support/cni-exec.js';
+import { BUN_BUILD_FLAGS, buildPluginExecutable } from '../../src/cni/build-plugin.js';
+import { execCni } from '../../test/support/cni-exec.js';
 import { spawnStubDaemon } from '../../test/support/cni-stub-process.js';
 import { quantile } from './index.js';
 
@@ -19,43 +23,46 @@ interface Variant {
   name: string;
   argv: string[];
   command: 'ADD' | 'VERSION';
-  /** Extra environment, e.g. a variable a runtime might pass on. */
-  env?: Record<string, string>;
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<Record<string, number>> {
-  const { values } = parseArgs({ args: argv, options: { n: { type: 'string' } } });
-  const n = Number(values.n ?? 100);
+  const { values } = parseArgs({
+    args: argv,
+    options: { n: { type: 'string' }, extra: { type: 'string', multiple: true } },
+  });
+  const n = Number(values.n ?? 200);
   const dir = mkdtempSync(join(tmpdir(), 'ipk-startup-'));
   let stub: ChildProcess | undefined;
   try {
     const socket = join(dir, 'run', 'ipkeeper.sock');
     stub = await spawnStubDaemon(socket, '10.99.0.0/16');
-    const bundle = buildPluginForTest(dir);
-    // The same bundle with a bare `#!node` line, to show what the env -u in the chosen line buys.
-    const bare = join(dir, 'bare');
-    mkdirSync(bare);
-    const bareBundle = buildPluginForTest(bare);
-    writeFileSync(bareBundle, readFileSync(bareBundle, 'utf8').replace(/^#!.*/, `#!${process.execPath}`));
-    const caCerts = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
-    writeFileSync(join(dir, 'empty.cjs'), '');
-    writeFileSync(join(dir, 'empty.mjs'), '');
-    const node = process.execPath;
-    const variants: Variant[] = [
-      { name: 'node -e 0', argv: [node, '-e', '0'], command: 'VERSION' },
-      { name: 'node empty.cjs', argv: [node, join(dir, 'empty.cjs')], command: 'VERSION' },
-      { name: 'node empty.mjs', argv: [node, join(dir, 'empty.mjs')], command: 'VERSION' },
-      { name: 'ipkeeper VERSION (bundle)', argv: [bundle], command: 'VERSION' },
-      { name: 'ipkeeper ADD (bundle, chosen)', argv: [bundle], command: 'ADD' },
-      { name: 'ipkeeper ADD (bundle, --jitless)', argv: [node, '--jitless', bundle], command: 'ADD' },
-      { name: 'ipkeeper ADD (bare #!node line)', argv: [bareBundle], command: 'ADD' },
-      { name: 'ipkeeper ADD (chosen, CA certs env)', argv: [bundle], command: 'ADD', env: caCerts },
-      { name: 'ipkeeper ADD (bare line, CA certs env)', argv: [bareBundle], command: 'ADD', env: caCerts },
-      { name: 'host-local VERSION', argv: ['/usr/lib/cni/host-local'], command: 'VERSION' },
+    const chosen = join(dir, 'ipkeeper');
+    buildPluginExecutable(chosen);
+    // The same build without --bytecode: what compiling the code ahead of time buys.
+    const noBytecode = join(dir, 'ipkeeper-no-bytecode');
+    buildPluginExecutable(
+      noBytecode,
+      undefined,
+      BUN_BUILD_FLAGS.filter((f) => f !== '--bytecode'),
+    );
+    const both = (name: string, file: string): Variant[] => [
+      { name: `${name} VERSION`, argv: [file], command: 'VERSION' },
+      { name: `${name} ADD`, argv: [file], command: 'ADD' },
     ];
-    const esmEntry = join(REPO_ROOT, 'dist', 'cni', 'plugin', 'main.js');
-    if (existsSync(esmEntry))
-      variants.push({ name: 'ipkeeper ADD (ESM modules)', argv: [node, esmEntry], command: 'ADD' });
+    const variants: Variant[] = [
+      ...both('ipkeeper (chosen)', chosen),
+      ...both('ipkeeper without --bytecode', noBytecode),
+      ...(values.extra ?? []).flatMap((spec) => {
+        const eq = spec.indexOf('=');
+        return both(spec.slice(0, eq), spec.slice(eq + 1));
+      }),
+      {
+        name: 'node -e 0 (floor of any node-based plugin)',
+        argv: [process.execPath, '-e', '0'],
+        command: 'VERSION',
+      },
+      { name: 'host-local VERSION (Go, for scale)', argv: ['/usr/lib/cni/host-local'], command: 'VERSION' },
+    ];
     const conf = JSON.stringify({ cniVersion: '0.4.0', name: 'n', ipam: { type: 'ipkeeper', socket } });
     const times = variants.map((): number[] => []);
     for (let i = 0; i < n; i++) {
@@ -66,7 +73,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Reco
           CNI_NETNS: '/var/run/netns/x',
           CNI_IFNAME: 'eth0',
           CNI_PATH: '/usr/lib/cni',
-          ...v.env,
         };
         const r = await execCni(v.argv[0] ?? '', env, conf, v.argv.slice(1));
         if (r.code !== 0) throw new Error(`${v.name}: exit ${r.code}: ${r.stdout}${r.stderr}`);
@@ -79,9 +85,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Reco
       const p50 = quantile(t, 0.5);
       out[v.name] = Math.round(p50 * 10) / 10;
       process.stderr.write(
-        `${v.name.padEnd(36)} p50 ${p50.toFixed(1)} ms  p10 ${quantile(t, 0.1).toFixed(1)} ms\n`,
+        `${v.name.padEnd(44)} p50 ${p50.toFixed(1)} ms  p10 ${quantile(t, 0.1).toFixed(1)} ms\n`,
       );
     }
+    out.executable_bytes = statSync(chosen).size;
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return out;
   } finally {

@@ -1,130 +1,90 @@
 /**
- * Build step: turns the compiled plugin (dist/cni/plugin/main.js and the modules it imports) into one
- * self-contained CommonJS executable, `dist/cni/ipkeeper.cjs`, which `bin/ipkeeper` links to.
+ * Build step: compiles the CNI plugin (src/cni/plugin/main.ts and what it imports) with `bun build
+ * --compile` into ONE self-contained executable, `dist/cni/ipkeeper`, which `bin/ipkeeper` links to. It
+ * embeds Bun's runtime, so a node needs no Node.js (DEP-1): copy the file into /opt/cni/bin and it runs.
  *
- * Why: the plugin is a new process per CNI call, and on Node 20 an ES-module entry costs ~6 ms more than a
- * CommonJS one (the ESM loader's start-up), a sixth of the whole run; one file also means one read and
- * lets an operator copy the executable into /opt/cni/bin on its own. docs/cni.md has the measurements.
+ * Why Bun, and these flags (docs/cni.md, "The executable", has the figures of every option measured):
+ * - `--bytecode` stores the code pre-compiled: start-up halves (VERSION ~5 ms against ~10.8 ms without);
+ * - `--minify` keeps the embedded source small;
+ * - `--no-compile-autoload-dotenv` / `--no-compile-autoload-bunfig`: a compiled Bun program otherwise reads
+ *   `.env` and `bunfig.toml` from the directory the runtime execs it in — input a plugin must not take;
+ * - the runtime embedded is the Bun that runs the build (the `bun` dev dependency's binary for this
+ *   machine's architecture; on x86-64 Bun 1.4 ships one binary for every CPU, the "baseline" package being
+ *   byte-identical, so no AVX2 is needed on the node).
  *
- * The shebang names the absolute path of the node that ran the build, so a runtime that execs the plugin
- * with a minimal PATH still finds node (`--shebang env` looks node up in PATH instead), and drops the
- * NODE_* variables that would slow or break start-up ({@link interpreterLine}).
- *
- * Usage (after `tsc -p tsconfig.build.json`): `node dist/cni/build-plugin.js [--out FILE] [--shebang env|absolute]`.
+ * Usage (after `tsc -p tsconfig.build.json`): `node dist/cni/build-plugin.js [--out FILE]`.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { arch } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import ts from 'typescript';
 
-/** Options of {@link buildPluginExecutable}. */
-export interface BuildPluginOptions {
-  /** Entry module: compiled (dist/cni/plugin/main.js) or source (src/cni/plugin/main.ts, tests and bench). */
-  entry: string;
-  /** Where to write the executable. */
-  out: string;
-  /** The interpreter line, without `#!`. */
-  interpreter: string;
-}
+/** The repository root, from src/cni or dist/cni alike. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const IMPORT_RE =
-  /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|(?:^|\n)\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/g;
+/** The plugin's entry in the sources; Bun compiles TypeScript itself, so dist/ is not needed for it. */
+export const PLUGIN_ENTRY = join(ROOT, 'src', 'cni', 'plugin', 'main.ts');
 
-/** Bundles `entry` and its relative imports into one CommonJS file with a shebang, mode 0755. */
-export function buildPluginExecutable(options: BuildPluginOptions): { modules: string[] } {
-  const root = dirname(resolve(options.entry));
-  const modules = new Map<string, string>();
-  const visit = (file: string): void => {
-    // Module ids are the .js paths the code imports, whether the file on disk is .js or .ts.
-    const id = relative(root, file).replace(/\.ts$/, '.js');
-    if (modules.has(id)) return;
-    const source = readFileSync(file, 'utf8').replace(/^#!.*\n/, '');
-    modules.set(id, toCommonJs(source, file));
-    for (const m of source.matchAll(IMPORT_RE)) visit(sourceFile(resolve(dirname(file), m[1] ?? m[2] ?? '')));
-  };
-  visit(resolve(options.entry));
-  const entryId = relative(root, resolve(options.entry)).replace(/\.ts$/, '.js');
-  const body = [...modules].map(
-    ([id, code]) => `${JSON.stringify(id)}: function (module, exports, require) {\n${code}\n}`,
+/** `bun build` flags of the plugin executable (see the file comment for why each). */
+export const BUN_BUILD_FLAGS = [
+  '--compile',
+  '--bytecode',
+  '--minify',
+  '--no-compile-autoload-dotenv',
+  '--no-compile-autoload-bunfig',
+] as const;
+
+/**
+ * The Bun binary of the `bun` dev dependency. Its postinstall moves the platform package's binary to
+ * `bun/bin/bun.exe`; where install scripts did not run, the binary is still in the platform package.
+ * `IPKEEPER_BUN` names another one.
+ */
+export function findBun(env: Record<string, string | undefined> = process.env): string {
+  const cpu = arch() === 'arm64' ? 'aarch64' : 'x64';
+  const candidates = [
+    env.IPKEEPER_BUN,
+    join(ROOT, 'node_modules', 'bun', 'bin', 'bun.exe'),
+    join(ROOT, 'node_modules', '@oven', `bun-linux-${cpu}`, 'bin', 'bun'),
+    join(ROOT, 'node_modules', '@oven', `bun-linux-${cpu}-baseline`, 'bin', 'bun'),
+  ].filter((c): c is string => typeof c === 'string' && c !== '');
+  for (const file of candidates) {
+    if (existsSync(file) && spawnSync(file, ['--version'], { stdio: 'ignore' }).status === 0) return file;
+  }
+  throw new Error(
+    `no usable Bun binary (tried ${candidates.join(', ')}): run npm ci, which installs the "bun" dev dependency`,
   );
-  const text = `#!${options.interpreter}
-'use strict';
-// Generated by src/cni/build-plugin.ts; do not edit.
-const modules = {\n${body.join(',\n')}\n};
-const cache = {};
-const path = require('node:path');
-function load(id) {
-  if (cache[id]) return cache[id].exports;
-  const module = (cache[id] = { exports: {} });
-  const local = (spec) => (spec.startsWith('.') ? load(path.posix.join(path.posix.dirname(id), spec)) : require(spec));
-  modules[id](module, module.exports, local);
-  return module.exports;
-}
-load(${JSON.stringify(entryId)});
-`;
-  writeFileSync(options.out, text);
-  chmodSync(options.out, 0o755);
-  return { modules: [...modules.keys()] };
 }
 
-/** `./x.js` is `./x.ts` when bundling from sources (tests, bench) rather than from dist/. */
-function sourceFile(path: string): string {
-  const tsPath = `${path.slice(0, -3)}.ts`;
-  return path.endsWith('.js') && !existsSync(path) && existsSync(tsPath) ? tsPath : path;
-}
-
-function toCommonJs(source: string, fileName: string): string {
-  const out = ts.transpileModule(source, {
-    fileName,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: false,
-    },
+/**
+ * Compiles the plugin into `out` (mode 0755). `flags` other than {@link BUN_BUILD_FLAGS} are for
+ * bench/cni/startup.ts's comparisons only. Throws with Bun's output when the build fails.
+ */
+export function buildPluginExecutable(
+  out: string,
+  entry = PLUGIN_ENTRY,
+  flags: readonly string[] = BUN_BUILD_FLAGS,
+): void {
+  mkdirSync(dirname(out), { recursive: true });
+  rmSync(out, { force: true });
+  const r = spawnSync(findBun(), ['build', ...flags, entry, '--outfile', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    // Keep Bun from writing its install cache or telemetry anywhere a build should not.
+    env: { ...process.env, DO_NOT_TRACK: '1' },
   });
-  return out.outputText.replace(/\/\/# sourceMappingURL=.*$/m, '');
-}
-
-/**
- * Environment variables that change what node does before our first line runs, and that a runtime may
- * pass on from its own environment. `NODE_OPTIONS=--import tsx` makes the plugin fail outright (no tsx
- * next to it); `NODE_EXTRA_CA_CERTS` costs ~50 ms of certificate parsing per call. The plugin needs
- * neither, so the interpreter line removes them.
- */
-export const STRIPPED_ENV_VARS = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'] as const;
-
-/** How the interpreter line finds node. */
-export type InterpreterMode = 'absolute' | 'env';
-
-/**
- * The interpreter line (without `#!`): `/usr/bin/env -S -u NODE_OPTIONS -u NODE_EXTRA_CA_CERTS NODE`, where
- * NODE is the absolute path of the building node (`absolute`) or `node` from PATH (`env`). Without an
- * `env` that knows `-S` (busybox), the line is the bare node path. Linux reads at most 127 bytes of the
- * line on older kernels, so a longer one falls back to the PATH lookup.
- */
-export function interpreterLine(mode: InterpreterMode, execPath = process.execPath): string {
-  const node = mode === 'absolute' && !/\s/.test(execPath) ? execPath : 'node';
-  if (!envSupportsSplit()) return node === 'node' ? '/usr/bin/env node' : node;
-  const line = `/usr/bin/env -S ${STRIPPED_ENV_VARS.map((v) => `-u ${v}`).join(' ')} ${node}`;
-  return line.length <= 125 || node === 'node' ? line : interpreterLine('env', execPath);
-}
-
-function envSupportsSplit(): boolean {
-  return spawnSync('/usr/bin/env', ['-S', 'true'], { stdio: 'ignore' }).status === 0;
+  if (r.status !== 0 || !existsSync(out)) {
+    throw new Error(`bun build failed (exit ${r.status}): ${r.stderr}${r.stdout}`);
+  }
+  chmodSync(out, 0o755);
 }
 
 function main(): void {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const { values } = parseArgs({ options: { out: { type: 'string' }, shebang: { type: 'string' } } });
-  const out = values.out ?? join(here, 'ipkeeper.cjs');
-  const { modules } = buildPluginExecutable({
-    entry: join(here, 'plugin', 'main.js'),
-    out,
-    interpreter: interpreterLine(values.shebang === 'env' ? 'env' : 'absolute'),
-  });
-  process.stdout.write(`wrote ${out} (${modules.length} modules)\n`);
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const out = resolve(values.out ?? join(ROOT, 'dist', 'cni', 'ipkeeper'));
+  buildPluginExecutable(out);
+  process.stdout.write(`wrote ${out}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

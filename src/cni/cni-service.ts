@@ -60,6 +60,8 @@ export interface CniStaticRequest {
   ipsSource?: CniRequestSource;
   /** Canonical lower-case MAC (`runtimeConfig.mac` or `CNI_ARGS MAC=`). */
   mac?: string;
+  /** Where `mac` came from (`runtimeConfig.mac` or `CNI_ARGS MAC`), named when it is refused. */
+  macSource?: string;
 }
 
 /** Common part of every attachment-scoped request. */
@@ -82,6 +84,11 @@ export interface CniAddRequest extends CniAttachmentRequest {
    * and `ipam.spidernet.io/ippool`.
    */
   annotations: Record<string, string>;
+  /**
+   * What in the CNI chain puts the allocated MAC on the interface (ipam `mac`, STA-2): `none` → no MAC is
+   * allocated and a requested one is refused; `chained` → random or requested.
+   */
+  macApplication: 'none' | 'chained';
 }
 
 /** DEL: release the attachment's allocation; releasing nothing succeeds. */
@@ -151,4 +158,9 @@ export interface CniService {
   gc(req: CniGcRequest): Promise<{ released: number }>;
   /** Resolves when ADD could be served now; throws (Unavailable, NoAvailableAddress…) otherwise. */
   status(req: CniStatusRequest): Promise<void>;
+  /**
+   * The MAC the attachment holds (canonical text), for the chained step to put on the interface; undefined
+   * when it holds none, or when another sandbox of the pod holds the allocation.
+   */
+  attachmentMac(req: CniAttachmentRequest): Promise<string | undefined>;
 }

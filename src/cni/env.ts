@@ -1,10 +1,14 @@
 import { CniError } from './errors.js';
-import { CniWellKnownCode, type CniWireEnv } from './wire.js';
+import {
+  CNI_COMMANDS,
+  CniWellKnownCode,
+  isCniCommand,
+  unknownCommand,
+  type CniCommand,
+  type CniWireEnv,
+} from './wire.js';
 
-/** The commands ipkeeper serves on the daemon side (VERSION is answered by the plugin itself). */
-export const CNI_COMMANDS = ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION'] as const;
-/** One of {@link CNI_COMMANDS}. */
-export type CniCommand = (typeof CNI_COMMANDS)[number];
+export { CNI_COMMANDS, type CniCommand };
 
 /** The validated CNI environment of one call; fields a command does not need may be empty strings. */
 export interface CniEnv {
@@ -39,10 +43,9 @@ export function parseCniEnv(env: CniWireEnv): CniEnv {
   const command = env.CNI_COMMAND;
   if (!command)
     throw new CniError(CniWellKnownCode.InvalidEnvironment, 'required env variables [CNI_COMMAND] missing');
-  if (!(CNI_COMMANDS as readonly string[]).includes(command)) {
-    throw new CniError(CniWellKnownCode.InvalidEnvironment, `unknown CNI_COMMAND: ${command}`);
-  }
-  const cmd = command as CniCommand;
+  if (!isCniCommand(command))
+    throw new CniError(CniWellKnownCode.InvalidEnvironment, unknownCommand(command));
+  const cmd = command;
   const missing = REQUIRED[cmd].filter((key) => !env[key]);
   if (missing.length > 0) {
     throw new CniError(

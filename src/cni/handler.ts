@@ -3,13 +3,15 @@ import type { CniAttachmentRequest, CniService } from './cni-service.js';
 import { parseCniEnv, type CniEnv } from './env.js';
 import { invalidField } from './fields.js';
 import { CniError, toCniError, type MappedCniError } from './errors.js';
-import { parseNetConf, type NetConf } from './netconf.js';
+import { isChainedConfig, parseChainedConf, serveChained } from './chained.js';
+import { decodeConfig, parseNetConfObject, type NetConf } from './netconf.js';
 import { ownerOf, staticRequestOf } from './requests.js';
 import { formatAddResult } from './result.js';
 import { requireVersionFor } from './version.js';
 import {
   CniWellKnownCode,
   LATEST_CNI_VERSION,
+  isCniCommand,
   SUPPORTED_CNI_VERSIONS,
   versionInfo,
   type CniErrorBody,
@@ -17,8 +19,12 @@ import {
   type CniWireResponse,
 } from './wire.js';
 
+/** The `command` of a {@link CniFailure} whose CNI_COMMAND is missing or not one ipkeeper serves. */
+export const INVALID_COMMAND = 'invalid';
+
 /** What the endpoint reports once per failed call, for the daemon's request log (the core never logs). */
 export interface CniFailure {
+  /** One of the CNI commands, or {@link INVALID_COMMAND}. */
   command: string;
   containerId: string;
   ifName: string;
@@ -43,13 +49,20 @@ export async function handleCniRequest(
   options: CniHandlerOptions = {},
 ): Promise<CniWireResponse> {
   let conf: NetConf | undefined;
-  let command = req.env.CNI_COMMAND ?? '';
+  // Reported (log, metrics label) only as one of the known commands: a caller's arbitrary CNI_COMMAND
+  // must never become a new metrics series.
+  const command: string = isCniCommand(req.env.CNI_COMMAND) ? req.env.CNI_COMMAND : INVALID_COMMAND;
   try {
     const env = parseCniEnv(req.env);
-    command = env.command;
     if (env.command === 'VERSION')
       return { exitCode: 0, stdout: JSON.stringify(versionInfo(peekVersion(req.stdin))) };
-    conf = parseNetConf(req.stdin);
+    const raw = decodeConfig(req.stdin);
+    if (isChainedConfig(raw)) {
+      const chained = parseChainedConf(raw);
+      requireVersionFor(env.command, chained.cniVersion);
+      return await serveChained(env, chained, service, chainedAttachment);
+    }
+    conf = parseNetConfObject(raw);
     requireVersionFor(env.command, conf.cniVersion);
     return await dispatch(env, conf, service);
   } catch (err) {
@@ -79,6 +92,7 @@ async function dispatch(env: CniEnv, conf: NetConf, service: CniService): Promis
         netns: env.netns,
         requested: staticRequestOf(conf, parseCniArgs(env.args)),
         annotations: conf.podAnnotations,
+        macApplication: conf.ipam.macApplication,
       });
       const result = formatAddResult(allocation, {
         version: conf.cniVersion,
@@ -118,6 +132,16 @@ function attachmentRequest(env: CniEnv, conf: NetConf): CniAttachmentRequest {
     attachment: { containerId: env.containerId, ifName: env.ifName },
     owner: ownerOf(env, parseCniArgs(env.args)),
     ipam: conf.ipam.selection,
+  };
+}
+
+/** The attachment a chained call is about: the same key as the IPAM step's (owner and interface). */
+function chainedAttachment(env: CniEnv, network: string): CniAttachmentRequest {
+  return {
+    network,
+    attachment: { containerId: env.containerId, ifName: env.ifName },
+    owner: ownerOf(env, parseCniArgs(env.args)),
+    ipam: { ippools: [], defaultIpv4Pools: [], defaultIpv6Pools: [] },
   };
 }
 

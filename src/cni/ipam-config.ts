@@ -1,5 +1,6 @@
 import { parseAddress } from '../core/ip/address.js';
 import { parseCidr } from '../core/ip/cidr.js';
+import { MAC_APPLICATIONS, type MacApplication } from '../core/mac-policy.js';
 import type { CniIpamSelection, CniRoute } from './cni-service.js';
 import { CniError } from './errors.js';
 import {
@@ -10,7 +11,7 @@ import {
   stringList,
   type JsonObject,
 } from './fields.js';
-import { CniWellKnownCode } from './wire.js';
+import { CniWellKnownCode, DAEMON_TIMEOUT_KEY, daemonTimeoutSeconds } from './wire.js';
 
 /** The network config's `ipam` section, validated. */
 export interface IpamConfig {
@@ -21,6 +22,8 @@ export interface IpamConfig {
   routes: CniRoute[];
   /** `default_route` (default true): add `0.0.0.0/0` / `::/0` via each family's gateway (CNI-4). */
   defaultRoute: boolean;
+  /** `mac` (default `none`): what in the chain puts the allocated MAC on the interface (STA-2). */
+  macApplication: MacApplication;
 }
 
 /**
@@ -38,6 +41,8 @@ const KNOWN_KEYS = new Set([
   'default_route',
   'log_file',
   'log_level',
+  DAEMON_TIMEOUT_KEY,
+  'mac',
 ]);
 
 /**
@@ -59,6 +64,9 @@ export function parseIpamConfig(ipam: JsonObject): IpamConfig {
   if (!optionalString(ipam, 'type', 'ipam.type')) throw invalidField('ipam.type', 'is required');
   optionalString(ipam, 'log_file', 'ipam.log_file');
   optionalString(ipam, 'log_level', 'ipam.log_level');
+  // Used by the plugin (it waits that long for the daemon); validated here too so both sides agree.
+  const timeout = daemonTimeoutSeconds(ipam[DAEMON_TIMEOUT_KEY]);
+  if (typeof timeout !== 'number') throw invalidField(`ipam.${DAEMON_TIMEOUT_KEY}`, timeout.problem);
   const subnet = optionalString(ipam, 'subnet', 'ipam.subnet') || undefined;
   const socket = optionalString(ipam, 'socket', 'ipam.socket') || undefined;
   const selection: CniIpamSelection = {
@@ -75,9 +83,23 @@ export function parseIpamConfig(ipam: JsonObject): IpamConfig {
     selection,
     routes: parseRoutes(ipam),
     defaultRoute: optionalBoolean(ipam, 'default_route', 'ipam.default_route') ?? true,
+    macApplication: parseMacApplication(ipam),
   };
   if (socket) config.socket = socket;
   return config;
+}
+
+/** `mac`: `none` (nothing in the chain applies an IPAM MAC, the default) or `chained` (docs/cni.md). */
+function parseMacApplication(ipam: JsonObject): MacApplication {
+  const value = optionalString(ipam, 'mac', 'ipam.mac') ?? 'none';
+  if (!(MAC_APPLICATIONS as readonly string[]).includes(value)) {
+    throw invalidField(
+      'ipam.mac',
+      `must be "none" (nothing in the chain applies a MAC) or "chained" (a {"type": "ipkeeper"} entry after ` +
+        `the main plugin applies it), not ${JSON.stringify(value)}`,
+    );
+  }
+  return value as MacApplication;
 }
 
 function parseRoutes(ipam: JsonObject): CniRoute[] {

@@ -11,7 +11,7 @@ import {
 } from './fields.js';
 import { parseIpamConfig, type IpamConfig } from './ipam-config.js';
 import { parseCniVersion } from './version.js';
-import { CniWellKnownCode, type CniVersion } from './wire.js';
+import { CniWellKnownCode, MAX_STDIN_BYTES, type CniVersion } from './wire.js';
 
 /** The capability key under which containerd and CRI-O pass all pod annotations. */
 export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
@@ -38,8 +38,7 @@ export interface NetConf {
   validAttachments?: CniAttachment[];
 }
 
-/** Hard cap on stdin; real configs are a few KiB, and the daemon must never be made to parse megabytes. */
-export const MAX_STDIN_BYTES = 1 << 20;
+export { MAX_STDIN_BYTES };
 
 /**
  * Parses stdin: bad JSON → 6, unsupported version → 1 (6 if the version string itself is malformed),
@@ -47,6 +46,11 @@ export const MAX_STDIN_BYTES = 1 << 20;
  * `runtimeConfig`, `args`, `dns`, `prevResult` and the GC lists belong to the main plugin and are ignored.
  */
 export function parseNetConf(stdin: string): NetConf {
+  return parseNetConfObject(decodeConfig(stdin));
+}
+
+/** stdin as a JSON object: too large or not a JSON object → 6. */
+export function decodeConfig(stdin: string): JsonObject {
   if (Buffer.byteLength(stdin, 'utf8') > MAX_STDIN_BYTES) {
     throw new CniError(
       CniWellKnownCode.DecodingFailure,
@@ -65,6 +69,11 @@ export function parseNetConf(stdin: string): NetConf {
   if (!isJsonObject(parsed)) {
     throw new CniError(CniWellKnownCode.DecodingFailure, 'error decoding network config: not a JSON object');
   }
+  return parsed;
+}
+
+/** {@link parseNetConf} of an already decoded config. */
+export function parseNetConfObject(parsed: JsonObject): NetConf {
   const cniVersion = parseCniVersion(parsed.cniVersion);
   const name = optionalString(parsed, 'name', 'name');
   if (!name) throw invalidField('name', 'is required');

@@ -40,7 +40,10 @@ export function staticRequestOf(conf: NetConf, args: CniArgs): CniStaticRequest 
     out.ipsSource = source;
   }
   const mac = conf.runtimeMac ?? (conf.hasArgsCni ? undefined : args.mac);
-  if (mac) out.mac = parseRequestedMac(mac, conf.runtimeMac ? 'runtimeConfig.mac' : 'CNI_ARGS MAC');
+  if (mac) {
+    out.macSource = conf.runtimeMac ? 'runtimeConfig.mac' : 'CNI_ARGS MAC';
+    out.mac = parseRequestedMac(mac, out.macSource);
+  }
   return out;
 }
 

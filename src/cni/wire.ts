@@ -14,6 +14,58 @@ export const DEFAULT_SOCKET_PATH = '/run/ipkeeper/ipkeeper.sock';
 /** Environment variable that overrides the socket path (tests, unusual installs). */
 export const SOCKET_ENV_VAR = 'IPKEEPER_SOCKET';
 
+/** Hard cap on stdin; real configs are a few KiB, and the daemon must never be made to parse megabytes. */
+export const MAX_STDIN_BYTES = 1 << 20;
+
+/** The commands ipkeeper answers; anything else is code 4 from the plugin, before the daemon is asked. */
+export const CNI_COMMANDS = ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION'] as const;
+/** One of {@link CNI_COMMANDS}. */
+export type CniCommand = (typeof CNI_COMMANDS)[number];
+
+/** True when `command` is one of {@link CNI_COMMANDS}. */
+export function isCniCommand(command: string | undefined): command is CniCommand {
+  return (CNI_COMMANDS as readonly (string | undefined)[]).includes(command);
+}
+
+/** The code-4 message for a `CNI_COMMAND` ipkeeper does not serve; plugin and daemon say the same. */
+export function unknownCommand(command: string): string {
+  return `invalid env variables [CNI_COMMAND=${JSON.stringify(command)}]: ipkeeper serves ${CNI_COMMANDS.join(', ')}`;
+}
+
+/**
+ * The config key (in `ipam`, or at the top of a chained `{"type": "ipkeeper"}` entry) that bounds how long
+ * the plugin waits for the daemon's answer before it gives up with code 11.
+ */
+export const DAEMON_TIMEOUT_KEY = 'daemon_timeout_seconds';
+
+/**
+ * Default of {@link DAEMON_TIMEOUT_KEY}. An ADD is a few milliseconds, or a few seconds when the store
+ * elects a leader; 30 s is far beyond both and well inside the kubelet's 2-minute CRI deadline, so a hung
+ * daemon fails the call (and the kubelet retries the sandbox) instead of eating the runtime's whole budget.
+ */
+export const DEFAULT_DAEMON_TIMEOUT_SECONDS = 30;
+
+/** Largest accepted {@link DAEMON_TIMEOUT_KEY}: more would outlive any runtime's own deadline. */
+export const MAX_DAEMON_TIMEOUT_SECONDS = 600;
+
+/**
+ * Validates a {@link DAEMON_TIMEOUT_KEY} value (`undefined` = the default). Returns seconds, or the text of
+ * what is wrong, for the caller to report under its field name.
+ */
+export function daemonTimeoutSeconds(value: unknown): number | { problem: string } {
+  if (value === undefined) return DEFAULT_DAEMON_TIMEOUT_SECONDS;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    value > MAX_DAEMON_TIMEOUT_SECONDS
+  )
+    return {
+      problem: `must be a number of seconds above 0 and at most ${MAX_DAEMON_TIMEOUT_SECONDS}, not ${JSON.stringify(value)}`,
+    };
+  return value;
+}
+
 /**
  * Spec versions ipkeeper speaks, oldest first. 0.3.0 has the same result shape as 0.3.1, so it costs
  * nothing to accept; anything older has a different result type (0.2.0 `ip4`/`ip6`) and is refused.
@@ -68,11 +120,31 @@ export interface CniWireRequest {
   stdin: string;
 }
 
-/** Answer to `POST /v1/cni` (HTTP 200). The plugin prints `stdout` verbatim and exits with `exitCode`. */
+/**
+ * Answer to `POST /v1/cni` (HTTP 200). The plugin prints `stdout` verbatim and exits with `exitCode`, unless
+ * `delegate` is set: then it runs that plugin and prints the delegate's answer instead.
+ */
 export interface CniWireResponse {
   exitCode: number;
   stdout: string;
+  delegate?: CniDelegation;
 }
+
+/**
+ * A plugin the `ipkeeper` executable must run next, as CNI plugins delegate to one another: found by name in
+ * `CNI_PATH`, run with the call's CNI variables (`CNI_ARGS` replaced by `cniArgs` when given) and `stdin`,
+ * its stdout and exit status passed through. The daemon decides what to delegate; the plugin runs it,
+ * because the delegate must run on the node, in the runtime's environment (the chained MAC step: `tuning`).
+ */
+export interface CniDelegation {
+  /** Executable name in `CNI_PATH`; a bare name ({@link DELEGATE_NAME_RE}), never a path. */
+  plugin: string;
+  stdin: string;
+  cniArgs?: string;
+}
+
+/** What a delegate's name may be: a file name, so a reply can never make the plugin run another path. */
+export const DELEGATE_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** The CNI error object printed on stdout with a non-zero exit (spec "Error"). */
 export interface CniErrorBody {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DEFAULT_SOCKET_PATH } from '../cni/wire.js';
 import { ConfigError, parseArgs } from './config.js';
 
 const parse = (...argv: string[]): ReturnType<typeof parseArgs> => parseArgs(argv, {}, 'node-a');
@@ -17,6 +18,17 @@ test('ipkeeperd defaults follow SPEC §13', () => {
   assert.equal(c.nodeName, 'node-a');
   assert.equal(c.historyLimit, 1_000_000);
   assert.equal(c.quarantineLimit, 65_536);
+});
+
+test("DEP-1 the default socket: DIR/ipkeeper.sock standalone, the plugin's default in Kubernetes mode", () => {
+  const standalone = parse('--data-dir', '/var/lib/ipk/');
+  const agent = parse('--data-dir', '/var/lib/ipk', '--kubeconfig', '/etc/kubeconfig');
+  const explicit = parse('--kubeconfig', '/etc/kubeconfig', '--socket', '/tmp/x.sock');
+  if (standalone === 'help' || agent === 'help' || explicit === 'help') throw new Error('unexpected help');
+  assert.equal(standalone.socket, '/var/lib/ipk/ipkeeper.sock');
+  assert.equal(agent.socket, DEFAULT_SOCKET_PATH);
+  assert.equal(DEFAULT_SOCKET_PATH, '/run/ipkeeper/ipkeeper.sock');
+  assert.equal(explicit.socket, '/tmp/x.sock');
 });
 
 test('ipkeeperd --history-limit: a count, 0 for everything', () => {

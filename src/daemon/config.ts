@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs as parseArgsUtil } from 'node:util';
+import { DEFAULT_SOCKET_PATH } from '../cni/wire.js';
 import { DEFAULT_QUARANTINE_CAP } from '../core/index.js';
 
 /** Command-line configuration of ipkeeperd (SPEC §13). */
@@ -36,7 +37,9 @@ Options:
                           (default ./data)
   --listen HOST:PORT      API address (default 127.0.0.1:6780; port 0 picks a free port). The API is
                           always HTTPS: kubectl sends its token only over TLS
-  --socket PATH           CNI endpoint socket (default DIR/ipkeeper.sock; mode 0600, directory 0700)
+  --socket PATH           CNI endpoint socket (mode 0600, directory 0700). Default DIR/ipkeeper.sock;
+                          with --kubeconfig (a node agent) /run/ipkeeper/ipkeeper.sock, the path the
+                          'ipkeeper' plugin uses when its config names no socket
   --store sqlite|etcd     state backend (default sqlite, one file under DIR; etcd: not in this build yet)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
   --kubeconfig PATH       Kubernetes mode: watch Pods, Namespaces, StatefulSets and VMs of that cluster
@@ -129,6 +132,14 @@ function wholeNumber(name: string, text: string, what: string, min: number): num
   return Number(text);
 }
 
+/**
+ * SPEC §13: standalone, the socket lives with the state (DIR/ipkeeper.sock); in Kubernetes mode the daemon
+ * is the node's agent and listens where the plugin looks when its config names no socket.
+ */
+export function defaultSocket(dataDir: string, kubernetesMode: boolean): string {
+  return kubernetesMode ? DEFAULT_SOCKET_PATH : `${dataDir.replace(/\/$/, '')}/ipkeeper.sock`;
+}
+
 /** Parses argv (without node and script); throws ConfigError with a message that says what to fix. */
 export function parseArgs(
   argv: readonly string[],
@@ -158,7 +169,7 @@ export function parseArgs(
     dataDir,
     listenHost: host,
     listenPort: port,
-    socket: values.socket ?? `${dataDir.replace(/\/$/, '')}/ipkeeper.sock`,
+    socket: values.socket ?? defaultSocket(dataDir, values.kubeconfig !== undefined),
     store,
     etcdEndpoints,
     kubeconfig: values.kubeconfig,

@@ -8,13 +8,16 @@ import {
   type Lease,
   ErrorCode,
   IpamError,
+  type MacApplication,
+  type MacRequest,
   allocate,
   formatMac,
   formatValue,
+  macToAllocate,
   parseAddress,
   parseMac,
 } from '../core/index.js';
-import { type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
+import { OVN_KEYS, type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
 import { effectOps } from './effect-ops.js';
 import { type KeyedMutex } from './keyed-mutex.js';
 import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
@@ -50,8 +53,15 @@ interface AttachmentRequest {
 }
 interface AddRequest extends AttachmentRequest {
   netns: string;
-  requested: { ips: { address: string; family: 4 | 6; prefixLength?: number }[]; mac?: string };
+  requested: {
+    ips: { address: string; family: 4 | 6; prefixLength?: number }[];
+    mac?: string;
+    /** Where `mac` came from (`runtimeConfig.mac`, `CNI_ARGS MAC`), named if it is refused. */
+    macSource?: string;
+  };
   annotations: Record<string, string>;
+  /** What in the chain applies the MAC (the ipam `mac` key, STA-2); absent = nothing does. */
+  macApplication?: MacApplication;
 }
 interface CheckRequest extends AttachmentRequest {
   expectedIps: string[];
@@ -282,6 +292,15 @@ export class CniOps {
     }
   }
 
+  /** STA-2: the MAC the attachment holds, for the chained step to apply; none if another sandbox holds it. */
+  async attachmentMac(req: AttachmentRequest): Promise<string | undefined> {
+    const key = leaseKeyOf(req.owner, req.attachment.ifName);
+    const holder = this.d.resources.entry('IP', key)?.object.metadata.annotations?.[ANNOTATION_CONTAINER];
+    if (holder !== undefined && holder !== req.attachment.containerId) return undefined;
+    const mac = this.d.engine.getLease(key)?.mac;
+    return mac === undefined ? undefined : formatMac(mac);
+  }
+
   // ------------------------------------------------------------------ request resolution
 
   private allocationRequest(key: string, req: AddRequest, existing: KubeObject | undefined): AllocateRequest {
@@ -289,7 +308,8 @@ export class CniOps {
     if (parsed.errors.length > 0) throw parsed.errors[0]!;
     const pod: PodRequest = parsed.request;
     const addresses = this.statics(req, pod);
-    const mac = pod.macAddress ?? (req.requested.mac ? parseMac(req.requested.mac) : undefined);
+    // STA-2: a MAC only where the chain puts it on the interface; the decision is the engine's.
+    const mac = macToAllocate(req.macApplication ?? 'none', requestedMac(pod, req.requested));
     // A reservation (or an earlier allocation) decides the subnet: the pod gets what was kept for it (IPR-7).
     if (existing) {
       const subnet = String(existing.spec?.subnet ?? '');
@@ -407,4 +427,13 @@ export class CniOps {
     });
     return { ips, ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}), routes: [] };
   }
+}
+
+/** STA-2, CNI-3: the MAC asked for — the annotation wins over runtimeConfig/CNI_ARGS — and where from. */
+function requestedMac(pod: PodRequest, requested: AddRequest['requested']): MacRequest | undefined {
+  if (pod.macAddress !== undefined)
+    return { mac: pod.macAddress, source: `annotation ${OVN_KEYS.macAddress}` };
+  if (requested.mac)
+    return { mac: parseMac(requested.mac), source: requested.macSource ?? 'runtimeConfig.mac' };
+  return undefined;
 }

@@ -13,7 +13,7 @@ import { E2E, type Obj } from '../e2e/e2e-support.js';
 export { E2E, type Obj };
 
 /**
- * The plugin executable `npm run build` produced (bin/ipkeeper → dist/cni/ipkeeper.cjs), or the one named by
+ * The plugin executable `npm run build` produced (bin/ipkeeper → dist/cni/ipkeeper), or the one named by
  * `IPKEEPER_CNI_PLUGIN` (to run the suites against an installed copy or an older build).
  */
 export function pluginFile(): string {
@@ -81,6 +81,10 @@ export interface Attach {
   network?: string;
   /** Extra environment (e.g. IPKEEPER_SOCKET). */
   env?: Record<string, string>;
+  /** `runtimeConfig.mac` (capability `mac`). */
+  runtimeMac?: string;
+  /** More `CNI_ARGS` segments (e.g. `MAC=…`), after the pod's. */
+  cniArgs?: string;
 }
 
 /** The plugin against one real daemon, called directly as an IPAM-only runtime would. */
@@ -103,7 +107,10 @@ export class CniHarness {
       ipam: { type: 'ipkeeper', socket: this.socket, ...(a.ipam ?? {}) },
       ...extra,
     };
-    if (a.annotations) conf['runtimeConfig'] = { 'io.kubernetes.cri.pod-annotations': a.annotations };
+    const runtimeConfig: Record<string, unknown> = {};
+    if (a.annotations) runtimeConfig['io.kubernetes.cri.pod-annotations'] = a.annotations;
+    if (a.runtimeMac) runtimeConfig['mac'] = a.runtimeMac;
+    if (Object.keys(runtimeConfig).length > 0) conf['runtimeConfig'] = runtimeConfig;
     return conf;
   }
 
@@ -116,7 +123,8 @@ export class CniHarness {
       CNI_PATH: '/usr/lib/cni',
       ...(a.env ?? {}),
     };
-    if (a.pod) env['CNI_ARGS'] = podCniArgs(a.pod, a.containerId);
+    const args = [a.pod ? podCniArgs(a.pod, a.containerId) : '', a.cniArgs ?? ''].filter(Boolean);
+    if (args.length > 0) env['CNI_ARGS'] = args.join(';');
     return env;
   }
 

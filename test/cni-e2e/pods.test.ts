@@ -107,9 +107,10 @@ describe('CNI e2e: pods, reservations, static addresses and pools against a real
     await unchanged(() => h.addFails(attach('sta1-c', { [IP_ADDRESS]: '10.16.9.16,10.16.9.17' }), 105));
   });
 
-  test('STA-2 mac_address gives that MAC; only a MAC → address chosen; only an IP → MAC chosen', async () => {
+  test('STA-2 with the chained MAC step: mac_address gives that MAC; only a MAC → address chosen; only an IP → MAC chosen', async () => {
+    const chained: Partial<Attach> = { ipam: { mac: 'chained' } };
     const both = await h.addOk(
-      attach('sta2-a', { [IP_ADDRESS]: '10.16.9.21', [MAC_ADDRESS]: '00:00:00:53:6B:B6' }),
+      attach('sta2-a', { [IP_ADDRESS]: '10.16.9.21', [MAC_ADDRESS]: '00:00:00:53:6B:B6' }, chained),
     );
     assert.deepEqual(addresses(both), ['10.16.9.21']);
     assert.equal(macOf(both)?.toLowerCase(), '00:00:00:53:6b:b6');
@@ -118,12 +119,12 @@ describe('CNI e2e: pods, reservations, static addresses and pools against a real
       '00:00:00:53:6b:b6',
     );
 
-    const onlyMac = await h.addOk(attach('sta2-b', { [MAC_ADDRESS]: '0a:00:00:00:00:b2' }));
+    const onlyMac = await h.addOk(attach('sta2-b', { [MAC_ADDRESS]: '0a:00:00:00:00:b2' }, chained));
     assert.equal(macOf(onlyMac), '0a:00:00:00:00:b2');
     assert.match(firstAddress(onlyMac), /^10\.16\.\d+\.\d+$/);
     assert.notEqual(firstAddress(onlyMac), '10.16.0.1');
 
-    const onlyIp = await h.addOk(attach('sta2-c', { [IP_ADDRESS]: '10.16.9.23' }));
+    const onlyIp = await h.addOk(attach('sta2-c', { [IP_ADDRESS]: '10.16.9.23' }, chained));
     assert.deepEqual(addresses(onlyIp), ['10.16.9.23']);
     const mac = macOf(onlyIp) ?? '';
     assert.match(mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
@@ -131,7 +132,27 @@ describe('CNI e2e: pods, reservations, static addresses and pools against a real
     assert.ok(![macOf(both), macOf(onlyMac)].includes(mac), 'a MAC nobody else holds');
 
     // ENG-6: a MAC held by another pod is a conflict.
-    await unchanged(() => h.addFails(attach('sta2-d', { [MAC_ADDRESS]: '0a:00:00:00:00:b2' }), 101));
+    await unchanged(() => h.addFails(attach('sta2-d', { [MAC_ADDRESS]: '0a:00:00:00:00:b2' }, chained), 101));
+  });
+
+  test('STA-2 where nothing in the chain applies a MAC: none recorded, and a requested MAC is refused saying how to enable it', async () => {
+    const plain = await h.addOk(attach('sta2-none', { [IP_ADDRESS]: '10.16.9.31' }));
+    assert.equal(macOf(plain), undefined);
+    assert.equal((await e.must('ip', 'sta2-none.default')).spec['macAddress'], '');
+    const howTo = /add \{"type": "ipkeeper"\} after the main plugin .* "mac": "chained"/;
+    await unchanged(async () => {
+      const annotated = await h.addFails(attach('sta2-ann', { [MAC_ADDRESS]: '00:00:00:53:6B:B6' }), 7);
+      assert.match(
+        annotated.msg!,
+        /^annotation ovn\.kubernetes\.io\/mac_address asks for MAC 00:00:00:53:6b:b6/,
+      );
+      assert.match(annotated.msg!, howTo);
+      const runtime = await h.addFails({ ...attach('sta2-rt'), runtimeMac: '02:00:00:00:00:31' }, 7);
+      assert.match(runtime.msg!, /^runtimeConfig\.mac asks for MAC 02:00:00:00:00:31.*/);
+      const args = await h.addFails(attach('sta2-arg', undefined, { cniArgs: 'MAC=02:00:00:00:00:32' }), 7);
+      assert.match(args.msg!, /^CNI_ARGS MAC asks for MAC 02:00:00:00:00:32/);
+    });
+    assert.equal(await e.get('ip', 'sta2-ann.default'), undefined, 'nothing allocated for the refused pod');
   });
 
   test('STA-3 outside the CIDR → 102, held by another pod → 101; no state change', async () => {

@@ -8,6 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { startDaemon } from '../support/daemon.js';
 import { CniHarness, E2E, firstAddress, macOf, sleep, type CniCall } from './cni-e2e-support.js';
 
+/** These networks declare the chained MAC step (STA-2), so every attachment is given a MAC. */
+const CHAINED_MAC = { mac: 'chained' };
+
 const STORM = 64;
 const DUR_ADDS = 40;
 
@@ -33,7 +36,9 @@ describe('CNI e2e: storms of ADDs against a real daemon', () => {
     const used = await h.used('ovn-default');
     const objects = (await h.ips()).length;
     const results = await Promise.all(
-      Array.from({ length: STORM }, (_, i) => h.add({ containerId: `storm-${i}`, network: 'storm' })),
+      Array.from({ length: STORM }, (_, i) =>
+        h.add({ containerId: `storm-${i}`, network: 'storm', ipam: CHAINED_MAC }),
+      ),
     );
     for (const r of results) assert.equal(r.code, 0, r.stdout + r.stderr);
     const addrs = results.map((r) => firstAddress(r.json));
@@ -55,7 +60,7 @@ describe('CNI e2e: storms of ADDs against a real daemon', () => {
 
   test(`DUR-1 kill -9 during a storm of ${DUR_ADDS} ADDs, restart, runtime retries: nothing lost, nothing twice`, async () => {
     const network = 'dur';
-    const a = (i: number) => ({ containerId: `dur-${i}`, network });
+    const a = (i: number) => ({ containerId: `dur-${i}`, network, ipam: CHAINED_MAC });
     const acked = new Map<number, string>(); // container → address, as the plugin reported it
     const codes = new Map<number, number>(); // CNI error code → count, while the daemon was away
     let next = 0;

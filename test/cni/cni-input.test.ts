@@ -2,6 +2,7 @@
 // Runs the endpoint against the in-memory fake service (the real service is being written concurrently).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { handleCniRequest, type CniFailure } from '../../src/cni/handler.js';
 import { call, cniEnv, memoryService, netconf } from '../support/cni-fixtures.js';
 
 describe('CNI-5 input errors', () => {
@@ -26,6 +27,29 @@ describe('CNI-5 input errors', () => {
   it('CNI-5 unknown or missing command → code 4', async () => {
     assert.equal((await call(memoryService(), cniEnv({ CNI_COMMAND: 'FROB' }), netconf())).json.code, 4);
     assert.equal((await call(memoryService(), cniEnv({ CNI_COMMAND: '' }), netconf())).json.code, 4);
+  });
+
+  it('CNI-5 an unknown command is reported (log, metrics label) as "invalid", never as itself', async () => {
+    const failures: CniFailure[] = [];
+    const onFailure = (f: CniFailure): void => void failures.push(f);
+    for (const command of ['FROB', 'x"} 1\nevil_metric 1', ''])
+      await handleCniRequest(
+        { env: cniEnv({ CNI_COMMAND: command }), stdin: JSON.stringify(netconf()) },
+        memoryService(),
+        { onFailure },
+      );
+    await handleCniRequest({ env: cniEnv({ CNI_COMMAND: 'ADD' }), stdin: '{' }, memoryService(), {
+      onFailure,
+    });
+    assert.deepEqual(
+      failures.map((f) => [f.command, f.error.code]),
+      [
+        ['invalid', 4],
+        ['invalid', 4],
+        ['invalid', 4],
+        ['ADD', 6],
+      ],
+    );
   });
 
   it('CNI-5 invalid container ID or interface name → code 4 naming the variable', async () => {

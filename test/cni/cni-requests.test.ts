@@ -25,6 +25,7 @@ describe('CNI-3 static requests', () => {
       ],
       ipsSource: 'runtimeConfig',
       mac: 'c2:11:22:33:44:55',
+      macSource: 'runtimeConfig.mac',
     });
   });
 

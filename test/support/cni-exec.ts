@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPluginExecutable, interpreterLine } from '../../src/cni/build-plugin.js';
+import { buildPluginExecutable } from '../../src/cni/build-plugin.js';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,18 +19,27 @@ export interface ExecResult {
   ms: number;
 }
 
+/** Who runs the executable, and where. */
+export interface ExecOptions {
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+}
+
 /** Runs `file` (with `args`) with exactly `env` (plus PATH) and `stdin`. */
 export function execCni(
   file: string,
   env: Record<string, string>,
   stdin: string,
   args: string[] = [],
+  options: ExecOptions = {},
 ): Promise<ExecResult> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(file, args, {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
       stdio: 'pipe',
+      ...options,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -45,20 +54,20 @@ export function execCni(
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       }),
     );
+    // A program that exits without reading stdin (VERSION of some plugins, `node -e 0`) closes the pipe
+    // first: EPIPE is its answer, not a failure of the run.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
   });
 }
 
 /**
- * Builds the plugin executable from the TypeScript sources into `dir` (same bundler as `npm run build`,
- * so the tests do not depend on a stale dist/). Returns its path, `dir/ipkeeper`; the caller removes `dir`.
+ * Compiles the plugin executable from the TypeScript sources into `dir` (the same `bun build --compile` as
+ * `npm run build`, so the tests never run a stale dist/). Returns its path, `dir/ipkeeper`, a file of about
+ * 110 MB; the caller removes `dir`.
  */
 export function buildPluginForTest(dir: string): string {
   const out = join(dir, 'ipkeeper');
-  buildPluginExecutable({
-    entry: join(REPO_ROOT, 'src', 'cni', 'plugin', 'main.ts'),
-    out,
-    interpreter: interpreterLine('absolute'),
-  });
+  buildPluginExecutable(out);
   return out;
 }

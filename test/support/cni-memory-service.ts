@@ -121,6 +121,11 @@ export class MemoryCniService implements CniService {
     this.subnetOf(req.ipam.subnet);
   }
 
+  async attachmentMac(req: CniDelRequest): Promise<string | undefined> {
+    return this.held.get(attachmentKey(req.network, req.attachment.containerId, req.attachment.ifName))
+      ?.allocation.mac;
+  }
+
   private enter(call: RecordedCall): void {
     this.calls.push(call);
     if (this.failWith) throw this.failWith;
