@@ -130,6 +130,7 @@ describe('CNI-2 owner identity', () => {
       ['K8S_POD_NAMESPACE=Bad_NS;K8S_POD_NAME=web', 'K8S_POD_NAMESPACE'],
       [`K8S_POD_NAMESPACE=${'n'.repeat(64)};K8S_POD_NAME=web`, 'K8S_POD_NAMESPACE'],
       ['K8S_POD_NAMESPACE=default;K8S_POD_NAME=Web', 'K8S_POD_NAME'],
+      ['K8S_POD_NAME=amazing_fermi;K8S_POD_NAMESPACE=default', 'K8S_POD_NAME'],
       [`K8S_POD_NAMESPACE=default;K8S_POD_NAME=${'p'.repeat(254)}`, 'K8S_POD_NAME'],
     ] as const) {
       const service = memoryService();
