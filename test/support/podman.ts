@@ -20,11 +20,13 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { shQuiet } from './cni-netns.js';
-import { tempDir } from './daemon.js';
+import { REPO, tempDir } from './daemon.js';
 
 /** podman's `run` flags that make it work on this kernel (see the module comment). */
 export const RUN_FLAGS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const BUSYBOX = '/bin/busybox';
+/** Where scripts/image.sh keeps daemon image archives between runs (outside the repository). */
+export const IMAGE_CACHE = process.env['IPKEEPER_IMAGE_CACHE'] ?? '/var/cache/ipkeeper/image';
 /** Applets linked in the busybox test image. */
 const APPLETS = ['sh', 'ip', 'ls', 'cat', 'sleep', 'hostname', 'ping', 'echo', 'true'];
 
@@ -184,6 +186,22 @@ export class Podman {
   /** Loads a docker/oci archive (scripts/image.sh's) into this storage. */
   async load(archive: string): Promise<void> {
     await this.ok(['load', '--quiet', '--input', archive], 300_000);
+  }
+
+  /**
+   * The daemon image as scripts/image.sh builds it from the current dist/ and bin/ipkeeper (built by
+   * `npm run build`), reused from {@link IMAGE_CACHE} while its inputs are unchanged, loaded into this
+   * storage. Returns its name.
+   */
+  async loadDaemonImage(): Promise<string> {
+    const script = join(REPO, 'scripts/image.sh');
+    const args = [script, '--no-build', '--cache-dir', IMAGE_CACHE, '--root', join(this.dir, 'root')];
+    const r = await run('bash', [...args, '--runroot', join(this.dir, 'runroot')], this.env, 600_000);
+    if (r.code !== 0) throw new Error(`scripts/image.sh failed (${r.code}):\n${r.stderr}`);
+    await this.load(r.stdout.trim().split('\n').pop()!);
+    const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    return `localhost/ipkeeper:${version}`;
   }
 
   /**
