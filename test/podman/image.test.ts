@@ -87,6 +87,10 @@ describe('the daemon image under podman', { skip }, () => {
       name,
       '--network',
       'host',
+      // As deploy/daemonset.yaml runs it: read-only root file system, no capabilities.
+      '--read-only',
+      '--cap-drop',
+      'ALL',
       '-v',
       `${state()}:/var/lib/ipkeeper`,
       '-v',
