@@ -78,9 +78,10 @@ describe('DEP-2 deploy/ manifests match the daemon, the image and the plugin', {
   before(async () => {
     objects = await renderDeploy();
     pod = podSpecOf(one(objects, 'DaemonSet', 'ipkeeperd'));
-    daemon = pod.containers.find((c) => c.name === 'ipkeeperd')!;
-    init = pod.initContainers?.find((c) => c.name === 'install-cni')!;
-    assert.ok(daemon && init, 'the DaemonSet has the ipkeeperd container and the install-cni init container');
+    const d = pod.containers.find((c) => c.name === 'ipkeeperd');
+    const i = pod.initContainers?.find((c) => c.name === 'install-cni');
+    assert.ok(d && i, 'the DaemonSet has the ipkeeperd container and the install-cni init container');
+    [daemon, init] = [d, i];
   });
 
   test('DEP-2 one namespace for everything namespaced; API versions both kube-apiserver 1.20 and current serve', () => {
