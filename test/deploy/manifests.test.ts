@@ -1,8 +1,9 @@
 /**
  * deploy/ (DEP-2) against what the daemon, the image and the plugin actually accept: the manifests are
  * rendered by the real kubectl's kustomize; the DaemonSet's options are checked against `ipkeeperd --help`
- * and then run — the built daemon is started with exactly those arguments (the hostPath mounts mapped to
- * temporary directories, `$(NODE_NAME)` expanded as the kubelet does), its probes are asked, and the built
+ * and then run — the built daemon is started with those arguments (the hostPath mounts mapped to
+ * temporary directories, `$(NODE_NAME)` expanded as the kubelet does, `--kubeconfig=in-cluster` left out:
+ * there is no pod here), its probes are asked, and the built
  * plugin reaches it through the socket path the installed network config names. The server-side dry run
  * on a real API server is test/deploy/dry-run.test.ts.
  */
@@ -173,16 +174,20 @@ describe('DEP-2 deploy/ manifests match the daemon, the image and the plugin', {
         '--data-dir is on a hostPath: state survives the pod',
       );
       const env: Record<string, string> = { NODE_NAME: 'node-1' };
-      const args = (daemon.args ?? []).map((a) => {
-        const expanded = a.replace(
-          /\$\((\w+)\)/g,
-          (_, v: string) => env[v] ?? assert.fail(`$(${v}) is not set`),
-        );
-        const [name, value] = [expanded.split('=')[0]!, expanded.slice(expanded.indexOf('=') + 1)];
-        if (name === '--data-dir' || name === '--socket') return `${name}=${mapPath(value)}`;
-        if (name === '--listen') return `--listen=${value.replace(/:\d+$/, ':0')}`; // the machine is shared
-        return expanded;
-      });
+      // Outside a pod there is no service account: the daemon runs here in standalone mode; the
+      // Kubernetes-mode option is checked against --help (parseOptions above) and left out.
+      const args = (daemon.args ?? [])
+        .filter((a) => a !== '--kubeconfig=in-cluster')
+        .map((a) => {
+          const expanded = a.replace(
+            /\$\((\w+)\)/g,
+            (_, v: string) => env[v] ?? assert.fail(`$(${v}) is not set`),
+          );
+          const [name, value] = [expanded.split('=')[0]!, expanded.slice(expanded.indexOf('=') + 1)];
+          if (name === '--data-dir' || name === '--socket') return `${name}=${mapPath(value)}`;
+          if (name === '--listen') return `--listen=${value.replace(/:\d+$/, ':0')}`; // the machine is shared
+          return expanded;
+        });
       child = spawn(process.execPath, [DAEMON, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
