@@ -110,9 +110,10 @@ chmod 0755 "$root/usr/local/bin/"* "$root/usr/bin/node"
 chmod 1777 "$root/tmp"
 chmod -R u+rwX,go+rX,go-w "$root/app"
 
-# The key: every path, type, mode, link target and content hash of the file system, and this script.
+# The key: the name, every path, type, mode, link target and content hash of the file system, and this script.
 key=$(
   {
+    echo "$tag"
     sha256sum "$0" scripts/install-cni.sh | cut -d' ' -f1
     (cd "$root" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort)
     (cd "$root" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
