@@ -25,6 +25,8 @@ import { REPO, tempDir } from './daemon.js';
 /** podman's `run` flags that make it work on this kernel (see the module comment). */
 export const RUN_FLAGS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const BUSYBOX = '/bin/busybox';
+/** The name scripts/image.sh gives the daemon image by default (and deploy/ runs). */
+export const DAEMON_IMAGE = `localhost/ipkeeper:${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}`;
 /** Where scripts/image.sh keeps daemon image archives between runs (outside the repository). */
 export const IMAGE_CACHE = process.env['IPKEEPER_IMAGE_CACHE'] ?? '/var/cache/ipkeeper/image';
 /** Applets linked in the busybox test image. */
@@ -190,18 +192,21 @@ export class Podman {
 
   /**
    * The daemon image as scripts/image.sh builds it from the current dist/ and bin/ipkeeper (built by
-   * `npm run build`), reused from {@link IMAGE_CACHE} while its inputs are unchanged, loaded into this
-   * storage. Returns its name.
+   * `npm run build`): a docker-archive reused from {@link IMAGE_CACHE} while its inputs are unchanged
+   * (built in this instance's storage when they changed). Returns the archive's path.
    */
-  async loadDaemonImage(): Promise<string> {
+  async daemonImageArchive(): Promise<string> {
     const script = join(REPO, 'scripts/image.sh');
     const args = [script, '--no-build', '--cache-dir', IMAGE_CACHE, '--root', join(this.dir, 'root')];
     const r = await run('bash', [...args, '--runroot', join(this.dir, 'runroot')], this.env, 600_000);
     if (r.code !== 0) throw new Error(`scripts/image.sh failed (${r.code}):\n${r.stderr}`);
-    await this.load(r.stdout.trim().split('\n').pop()!);
-    const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string })
-      .version;
-    return `localhost/ipkeeper:${version}`;
+    return r.stdout.trim().split('\n').pop()!;
+  }
+
+  /** {@link daemonImageArchive} loaded into this storage; returns the image's name. */
+  async loadDaemonImage(): Promise<string> {
+    await this.load(await this.daemonImageArchive());
+    return DAEMON_IMAGE;
   }
 
   /**
