@@ -8,7 +8,7 @@
  * cgroups, and without `--ulimit` runc's `setrlimit` is refused. {@link Podman.run} adds them. No image can be
  * pulled: {@link Podman.buildBusybox} builds one from scratch with buildah and Debian's busybox-static.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -25,8 +25,9 @@ import { REPO, tempDir } from './daemon.js';
 /** podman's `run` flags that make it work on this kernel (see the module comment). */
 export const RUN_FLAGS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const BUSYBOX = '/bin/busybox';
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 /** The name scripts/image.sh gives the daemon image by default (and deploy/ runs). */
-export const DAEMON_IMAGE = `localhost/ipkeeper:${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}`;
+export const DAEMON_IMAGE = `localhost/ipkeeper:${VERSION}`;
 /** Where scripts/image.sh keeps daemon image archives between runs (outside the repository). */
 export const IMAGE_CACHE = process.env['IPKEEPER_IMAGE_CACHE'] ?? '/var/cache/ipkeeper/image';
 /** Applets linked in the busybox test image. */
@@ -62,8 +63,9 @@ export function podmanSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (podman with CNI networks, buildah storage)';
   for (const cmd of ['podman', 'buildah', 'runc'])
     if (!which(cmd)) return `needs Debian's ${cmd} (apt-get install podman buildah runc)`;
-  if (!existsSync(BUSYBOX) || !readFileSync(BUSYBOX).subarray(0, 4).equals(Buffer.from('\x7fELF')))
-    return `needs Debian's busybox-static (${BUSYBOX})`;
+  // A dynamically linked busybox (Debian's `busybox`) cannot run in an image that has no libc.
+  if (!existsSync(BUSYBOX) || spawnSync('ldd', [BUSYBOX], { stdio: 'ignore' }).status === 0)
+    return `needs Debian's busybox-static (${BUSYBOX} statically linked)`;
   return undefined;
 }
 
