@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ipkeeper needs on a fresh Debian machine: node modules (better-sqlite3 builds from source),
-# and for the test suite the real etcd and Debian's CNI plugins. Safe to run again; does only what is missing.
+# and for the test suite the real etcd, Debian's CNI plugins, podman, buildah and busybox-static. Safe to
+# run again; does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -9,12 +10,17 @@ if [ "${1:-}" = "--test" ]; then
   [ -x /usr/lib/cni/bridge ] || need_apt+=(containernetworking-plugins)
   command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
   command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+  # podman as a real runtime (test/podman), buildah and busybox-static for images built from scratch.
+  for tool in podman buildah runc; do command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool"); done
+  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need_apt+=(busybox-static)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${need_apt[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # Other set-ups may hold dpkg's lock on a shared machine: wait for it instead of failing.
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}" >/dev/null
   else
     echo "setup: missing ${need_apt[*]} (run as root, or: sudo apt-get install -y ${need_apt[*]}); tests that need them are skipped" >&2
   fi

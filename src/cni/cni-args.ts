@@ -5,7 +5,13 @@ import { CniWellKnownCode } from './wire.js';
 /** The `CNI_ARGS` keys ipkeeper reads; every other key is ignored (see {@link parseCniArgs}). */
 export interface CniArgs {
   podNamespace?: string;
+  /** `K8S_POD_NAME`, set only together with {@link podNamespace}: then it names a Kubernetes pod. */
   podName?: string;
+  /**
+   * `K8S_POD_NAME` without `K8S_POD_NAMESPACE`: no pod, but the runtime's own name for the container
+   * (podman passes its container names there, `amazing_fermi`). Information only, never validated.
+   */
+  containerName?: string;
   podUid?: string;
   /** `IP=` (host-local/static convention, CRI-O): one address or a comma-separated list. */
   ips: string[];
@@ -17,10 +23,16 @@ export interface CniArgs {
  * Parses `CNI_ARGS` (`K1=V1;K2=V2`). Unknown keys are ignored whether or not `IgnoreUnknown=1` is set:
  * runtimes add keys of their own (K8S_POD_INFRA_CONTAINER_ID, tracing), and refusing them would fail pods
  * for nothing. A segment without `=` is malformed input and fails with code 4, naming the variable.
+ *
+ * `K8S_POD_NAME` obeys Kubernetes' pod-name rules only when `K8S_POD_NAMESPACE` comes with it (a pod of a
+ * cluster, CNI-2). Alone it is whatever the runtime calls the container — podman passes names like
+ * `amazing_fermi` — and refusing it would fail every such ADD and DEL; it becomes {@link
+ * CniArgs.containerName}.
  */
 export function parseCniArgs(raw: string | undefined): CniArgs {
   const out: CniArgs = { ips: [] };
   if (!raw) return out;
+  let podName: string | undefined;
   for (const pair of raw.split(';')) {
     if (pair === '') continue; // a trailing ';' is common and harmless
     const eq = pair.indexOf('=');
@@ -41,13 +53,7 @@ export function parseCniArgs(raw: string | undefined): CniArgs {
         out.podNamespace = value;
         break;
       case 'K8S_POD_NAME':
-        if (!isDnsSubdomain(value))
-          throw invalidName(
-            key,
-            value,
-            'a pod name: a lower-case DNS-1123 subdomain of at most 253 characters',
-          );
-        out.podName = value;
+        podName = value; // judged below, once we know whether a namespace came with it
         break;
       case 'K8S_POD_UID':
         out.podUid = value;
@@ -62,8 +68,24 @@ export function parseCniArgs(raw: string | undefined): CniArgs {
         break;
     }
   }
+  if (podName === undefined) return out;
+  if (out.podNamespace === undefined) {
+    // Kept to an object name's length: it is recorded as an annotation, and a runtime may put anything there.
+    out.containerName = podName.slice(0, MAX_CONTAINER_NAME);
+    return out;
+  }
+  if (!isDnsSubdomain(podName))
+    throw invalidName(
+      'K8S_POD_NAME',
+      podName,
+      'a pod name: a lower-case DNS-1123 subdomain of at most 253 characters',
+    );
+  out.podName = podName;
   return out;
 }
+
+/** The longest container name recorded (an object name's limit). */
+const MAX_CONTAINER_NAME = 253;
 
 function invalidName(key: string, value: string, what: string): CniError {
   const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;

@@ -24,10 +24,12 @@ export interface CniAttachment {
 
 /**
  * Who owns the allocation (CNI-2). `pod` when the runtime passed `K8S_POD_NAMESPACE` and `K8S_POD_NAME`
- * in `CNI_ARGS` (containerd, CRI-O), else `container`, keyed by the container ID.
+ * in `CNI_ARGS` (containerd, CRI-O), else `container`, keyed by the container ID; its `name` is the
+ * runtime's name for it (`K8S_POD_NAME` without a namespace, as podman sends), recorded and nothing more.
  */
 export type CniOwner =
-  { kind: 'pod'; namespace: string; name: string; uid?: string } | { kind: 'container'; containerId: string };
+  | { kind: 'pod'; namespace: string; name: string; uid?: string }
+  | { kind: 'container'; containerId: string; name?: string };
 
 /** Where to allocate from, as written in the network config's `ipam` section. */
 export interface CniIpamSelection {

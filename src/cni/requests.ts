@@ -8,7 +8,7 @@ import type { NetConf } from './netconf.js';
 
 /**
  * The owner of an attachment (CNI-2): the pod when the runtime named it in CNI_ARGS (namespace and name
- * both present), otherwise the container ID.
+ * both present), otherwise the container ID, with the runtime's name for the container when it gave one.
  */
 export function ownerOf(env: CniEnv, args: CniArgs): CniOwner {
   if (args.podNamespace && args.podName) {
@@ -16,7 +16,9 @@ export function ownerOf(env: CniEnv, args: CniArgs): CniOwner {
     if (args.podUid) owner.uid = args.podUid;
     return owner;
   }
-  return { kind: 'container', containerId: env.containerId };
+  const owner: CniOwner = { kind: 'container', containerId: env.containerId };
+  if (args.containerName) owner.name = args.containerName;
+  return owner;
 }
 
 /**

@@ -31,6 +31,8 @@ import { API_VERSION, FINALIZER, type KubeObject } from './types.js';
 export const ANNOTATION_NETWORK = 'ipkeeper.io/network';
 export const ANNOTATION_CONTAINER = 'ipkeeper.io/container-id';
 export const ANNOTATION_IFNAME = 'ipkeeper.io/ifname';
+/** The runtime's name for a bare container (podman's `amazing_fermi`), when it gave one. */
+export const ANNOTATION_CONTAINER_NAME = 'ipkeeper.io/container-name';
 
 /** The CNI request shapes (structurally src/cni/cni-service.ts; the service does not import the edge). */
 interface Attachment {
@@ -38,7 +40,8 @@ interface Attachment {
   ifName: string;
 }
 type Owner =
-  { kind: 'pod'; namespace: string; name: string; uid?: string } | { kind: 'container'; containerId: string };
+  | { kind: 'pod'; namespace: string; name: string; uid?: string }
+  | { kind: 'container'; containerId: string; name?: string };
 interface IpamSelection {
   subnet?: string;
   ippools: string[];
@@ -395,6 +398,8 @@ export class CniOps {
       [ANNOTATION_IFNAME]: req.attachment.ifName,
     };
     if (pod?.uid) annotations[ANNOTATION_POD_UID] = pod.uid;
+    if (req.owner.kind === 'container' && req.owner.name)
+      annotations[ANNOTATION_CONTAINER_NAME] = req.owner.name;
     const spec = {
       ...(base.spec ?? {}),
       podName: pod?.name ?? (base.spec?.podName as string | undefined) ?? req.attachment.containerId,

@@ -397,4 +397,21 @@ describe('CNI e2e: pods, reservations, static addresses and pools against a real
     assert.ok(await h.ip('gcpod.default'));
     assert.equal(await h.used('ovn-default'), used - 2);
   });
+
+  test('CNI-2 podman names a container in K8S_POD_NAME without a namespace (amazing_fermi): ADD, recorded on the IP object, DEL releases', async () => {
+    // Exactly what Debian's podman 4.3 (CNI backend) passes for `podman run` without --name.
+    const containerId = 'a1f3'.repeat(16);
+    const podman: Attach = { containerId, env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=amazing_fermi' } };
+    const used = await h.used('ovn-default');
+    const result = await h.addOk(podman);
+    const ip = await e.must('ip', `${containerId}.eth0`);
+    assert.equal(ip.spec['v4IpAddress'], firstAddress(result));
+    assert.equal(ip.spec['podName'], containerId, 'the owner is the container');
+    assert.equal(ip.spec['namespace'], '');
+    assert.equal(ip.metadata.annotations?.['ipkeeper.io/container-name'], 'amazing_fermi');
+    assert.equal(await h.used('ovn-default'), used + 1);
+    await h.delOk(podman);
+    assert.equal(await h.ip(`${containerId}.eth0`), undefined);
+    assert.equal(await h.used('ovn-default'), used);
+  });
 });

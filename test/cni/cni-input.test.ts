@@ -124,10 +124,23 @@ describe('CNI-2 owner identity', () => {
 
   it('CNI-2 container owner without pod keys; unknown keys without IgnoreUnknown are tolerated', async () => {
     const service = memoryService();
-    await call(service, cniEnv({ CNI_ARGS: 'K8S_POD_NAME=only-name;TRACE=1' }), netconf());
+    await call(service, cniEnv({ CNI_ARGS: 'K8S_POD_UID=u-1;TRACE=1' }), netconf());
     const add = service.calls[0];
     assert.ok(add?.method === 'add');
     assert.deepEqual(add.req.owner, { kind: 'container', containerId: 'c1' });
+  });
+
+  it('CNI-2 K8S_POD_NAME without K8S_POD_NAMESPACE (podman: amazing_fermi) is the container name: recorded, never refused', async () => {
+    const service = memoryService();
+    const env = { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=amazing_fermi' };
+    const add = await call(service, cniEnv(env), netconf());
+    assert.equal(add.exitCode, 0, add.stdout);
+    const del = await call(service, cniEnv({ ...env, CNI_COMMAND: 'DEL' }), netconf());
+    assert.equal(del.exitCode, 0, del.stdout);
+    const [a, d] = service.calls;
+    assert.ok(a?.method === 'add' && d?.method === 'del');
+    assert.deepEqual(a.req.owner, { kind: 'container', containerId: 'c1', name: 'amazing_fermi' });
+    assert.deepEqual(d.req.owner, a.req.owner);
   });
 
   it('CNI-2 a malformed CNI_ARGS pair → code 4', async () => {
@@ -141,6 +154,7 @@ describe('CNI-2 owner identity', () => {
       ['K8S_POD_NAMESPACE=Bad_NS;K8S_POD_NAME=web', 'K8S_POD_NAMESPACE'],
       [`K8S_POD_NAMESPACE=${'n'.repeat(64)};K8S_POD_NAME=web`, 'K8S_POD_NAMESPACE'],
       ['K8S_POD_NAMESPACE=default;K8S_POD_NAME=Web', 'K8S_POD_NAME'],
+      ['K8S_POD_NAME=amazing_fermi;K8S_POD_NAMESPACE=default', 'K8S_POD_NAME'],
       [`K8S_POD_NAMESPACE=default;K8S_POD_NAME=${'p'.repeat(254)}`, 'K8S_POD_NAME'],
     ] as const) {
       const service = memoryService();
