@@ -25,6 +25,17 @@ describe('STA-2 the MAC decision: the chain declaration × a requested MAC', () 
     assert.equal(macToAllocate('none', undefined), null);
   });
 
+  test('STA-2 none, a MAC the runtime asked for (runtimeConfig.mac, CNI_ARGS MAC: the main plugin sets it) → that MAC', () => {
+    const runtime: MacRequest = {
+      mac: annotated.mac,
+      source: 'runtimeConfig.mac',
+      appliedByMainPlugin: true,
+    };
+    assert.deepEqual(decideMac('none', runtime), { kind: 'static', mac: annotated.mac });
+    assert.deepEqual(decideMac('chained', runtime), { kind: 'static', mac: annotated.mac });
+    assert.equal(macToAllocate('none', runtime), annotated.mac);
+  });
+
   test('STA-2 none, a MAC asked → refused, naming the source and how to enable MACs', () => {
     assert.deepEqual(decideMac('none', annotated), { kind: 'refuse', request: annotated });
     assert.throws(

@@ -19,6 +19,12 @@ export interface MacRequest {
   mac: number;
   /** e.g. `annotation ovn.kubernetes.io/mac_address`, `runtimeConfig.mac`, `CNI_ARGS MAC`. */
   source: string;
+  /**
+   * The main plugin puts this MAC on the interface itself: the runtime's own request (`runtimeConfig.mac`,
+   * `MAC=` in CNI_ARGS) is read by the main plugin as well — Debian's `bridge` and `macvlan` set it (podman's
+   * `--mac-address` arrives this way). A pod annotation is read by no main plugin.
+   */
+  appliedByMainPlugin?: boolean;
 }
 
 /**
@@ -36,11 +42,19 @@ export type MacDecision =
   | { kind: 'none' }
   | { kind: 'refuse'; request: MacRequest };
 
-/** The decision table (STA-2): the chain's declaration × whether a MAC was asked for. */
+/**
+ * The decision table (STA-2): the chain's declaration × whether a MAC was asked for, and by whom.
+ *
+ * | chain     | nothing asked | asked, main plugin applies it | asked otherwise |
+ * |-----------|---------------|-------------------------------|-----------------|
+ * | `chained` | subnet        | static                        | static          |
+ * | `none`    | none          | static                        | refuse          |
+ */
 export function decideMac(application: MacApplication, requested: MacRequest | undefined): MacDecision {
-  if (application === 'chained')
-    return requested ? { kind: 'static', mac: requested.mac } : { kind: 'subnet' };
-  return requested ? { kind: 'refuse', request: requested } : { kind: 'none' };
+  if (!requested) return application === 'chained' ? { kind: 'subnet' } : { kind: 'none' };
+  if (application === 'chained' || requested.appliedByMainPlugin === true)
+    return { kind: 'static', mac: requested.mac };
+  return { kind: 'refuse', request: requested };
 }
 
 /**

@@ -438,7 +438,13 @@ export class CniOps {
 function requestedMac(pod: PodRequest, requested: AddRequest['requested']): MacRequest | undefined {
   if (pod.macAddress !== undefined)
     return { mac: pod.macAddress, source: `annotation ${OVN_KEYS.macAddress}` };
+  // The runtime's own MAC request (runtimeConfig.mac, CNI_ARGS MAC=) is read by the main plugin too:
+  // bridge and macvlan set it on the interface themselves (podman's --mac-address arrives this way).
   if (requested.mac)
-    return { mac: parseMac(requested.mac), source: requested.macSource ?? 'runtimeConfig.mac' };
+    return {
+      mac: parseMac(requested.mac),
+      source: requested.macSource ?? 'runtimeConfig.mac',
+      appliedByMainPlugin: true,
+    };
   return undefined;
 }
