@@ -169,12 +169,17 @@ export class ResourceTable {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
       const rv = obj.metadata.resourceVersion;
-      if (
-        rv !== undefined &&
-        rv !== '' &&
-        rv !== String(entry.revision) &&
-        rv !== String(entry.storedRevision)
-      ) {
+      // No unconditional updates, as the API server refuses them for custom resources: a replace without
+      // the version it was based on would silently overwrite whatever changed since it was read.
+      if (rv === undefined || rv === '') {
+        throw new ServiceError('Invalid', 'must be specified for an update', {
+          kind,
+          name,
+          field: 'metadata.resourceVersion',
+          value: 0,
+        });
+      }
+      if (rv !== String(entry.revision) && rv !== String(entry.storedRevision)) {
         throw new ServiceError(
           'Conflict',
           `the object has been modified; please apply your changes to the latest version and try again`,

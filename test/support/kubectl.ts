@@ -18,15 +18,18 @@ export interface KubectlOptions {
   input?: string;
   /** Kill after this many ms (default 30 s). */
   timeoutMs?: number;
+  /** Extra environment, e.g. `KUBE_EDITOR` for `kubectl edit`. */
+  env?: Record<string, string>;
 }
 
-function env(kubeconfig: string): NodeJS.ProcessEnv {
+function env(opts: KubectlOptions): NodeJS.ProcessEnv {
   // A private cache dir: discovery and OpenAPI caches of one test server must not leak into another.
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: process.env['HOME'] ?? '/tmp',
-    KUBECONFIG: kubeconfig,
-    KUBECACHEDIR: `${kubeconfig}.cache`,
+    KUBECONFIG: opts.kubeconfig,
+    KUBECACHEDIR: `${opts.kubeconfig}.cache`,
+    ...(opts.env ?? {}),
   };
 }
 
@@ -36,7 +39,7 @@ export function runKubectl(args: string[], opts: KubectlOptions): Promise<Kubect
     const child = spawn(
       KUBECTL,
       ['--kubeconfig', opts.kubeconfig, '--cache-dir', `${opts.kubeconfig}.cache`, ...args],
-      { env: env(opts.kubeconfig) },
+      { env: env(opts) },
     );
     let stdout = '';
     let stderr = '';
@@ -65,7 +68,7 @@ export function startKubectl(args: string[], opts: KubectlOptions): BackgroundKu
   const child = spawn(
     KUBECTL,
     ['--kubeconfig', opts.kubeconfig, '--cache-dir', `${opts.kubeconfig}.cache`, ...args],
-    { env: env(opts.kubeconfig) },
+    { env: env(opts) },
   );
   let out = '';
   let err = '';
