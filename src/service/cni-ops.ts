@@ -123,6 +123,21 @@ function checkSameOwner(key: string, object: KubeObject, req: AddRequest): void 
 }
 
 /**
+ * An IP object being deleted keeps its address only until its last finalizer goes; a pod given that address
+ * now would lose it then, while it still uses it.
+ */
+function checkNotTerminating(key: string, object: KubeObject): void {
+  if (!object.metadata.deletionTimestamp) return;
+  const finalizers = (object.metadata.finalizers ?? []).join(', ');
+  throw new IpamError(
+    ErrorCode.AddressConflict,
+    `IP ${key} is being deleted; its address is released when its finalizers (${finalizers}) are removed: ` +
+      `remove them (kubectl patch ip ${key} --type merge -p '{"metadata":{"finalizers":null}}'), then add again`,
+    { holder: key },
+  );
+}
+
+/**
  * One part of a lease key: kept as it is when it already fits an object name (`valid`, at most `max`
  * characters), else a readable prefix plus a hash of the original. The mapping must stay one-to-one: the
  * CNI spec allows upper case, `_` and `.` in container IDs and Linux in interface names, and lower-casing
@@ -149,6 +164,7 @@ export class CniOps {
     return this.d.locks.run(`IP/${key}`, async () => {
       const existing = this.d.resources.entry('IP', key);
       if (existing) checkSameOwner(key, existing.object, req);
+      if (existing) checkNotTerminating(key, existing.object);
       const alloc = this.allocationRequest(key, req, existing?.object);
       const outcome = allocate(this.d.engine, alloc);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);
@@ -208,14 +224,8 @@ export class CniOps {
         );
         return;
       }
-      const outcome = this.d.engine.release(key);
-      const change: Change = {
-        object: undefined,
-        ops: effectOps(outcome, 'cni-del'),
-        undo: () => this.d.engine.revert(outcome),
-        touched: touchedBy(this.d.engine, outcome.before),
-      };
-      await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
+      // Finalizers a user put on the object keep it, and its address, until they are removed.
+      await this.d.resources.deleteEntry('IP', entry, false, 'cni-del');
     });
   }
 
@@ -257,15 +267,8 @@ export class CniOps {
       await this.d.locks.run(`IP/${key}`, async () => {
         const entry = this.d.resources.entry('IP', key);
         if (!entry) return;
-        const outcome = this.d.engine.release(key);
-        const change: Change = {
-          object: undefined,
-          ops: effectOps(outcome, 'gc'),
-          undo: () => this.d.engine.revert(outcome),
-          touched: touchedBy(this.d.engine, outcome.before),
-        };
-        await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
-        released++;
+        await this.d.resources.deleteEntry('IP', entry, false, 'gc');
+        if (!this.d.resources.entry('IP', key)) released++;
       });
     }
     return { released };

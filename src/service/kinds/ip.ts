@@ -249,11 +249,11 @@ export const ipHandler: KindHandler = {
     };
   },
 
-  finalize(old, ctx): Change {
+  finalize(old, ctx, reason = 'delete'): Change {
     const outcome = ctx.engine.release(old.metadata.name!);
     return {
       object: undefined,
-      ops: effectOps(outcome, 'delete'),
+      ops: effectOps(outcome, reason),
       undo: () => ctx.engine.revert(outcome),
       touched: touchedBy(ctx.engine, outcome.before),
     };

@@ -39,8 +39,11 @@ export interface KindHandler {
   create(obj: KubeObject, ctx: KindContext): Change;
   /** Validates a replacement (immutable fields, in-use rules) and applies it. */
   update(old: KubeObject, obj: KubeObject, ctx: KindContext): Change;
-  /** Undoes the object's effect on the engine as it is deleted (release, remove config); may refuse. */
-  finalize(old: KubeObject, ctx: KindContext): Change;
+  /**
+   * Undoes the object's effect on the engine as it is deleted (release, remove config); may refuse. `reason`
+   * is recorded in the address history (`delete`, `cni-del`, `gc`).
+   */
+  finalize(old: KubeObject, ctx: KindContext, reason?: string): Change;
   /** The object as served: with status computed from the engine. */
   decorate(obj: KubeObject, ctx: KindContext): KubeObject;
   /** Installs a stored object into a freshly loaded engine, without checks (start-up). */

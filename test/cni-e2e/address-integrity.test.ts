@@ -1,0 +1,111 @@
+/**
+ * One address, one object: ways a user found to make two objects show one address, or to release a
+ * reservation without deleting it (issue 7), tried against a real daemon with the real kubectl and the built
+ * plugin. After each, every address and MAC is shown by at most one IP object, and the subnet counters agree.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { make } from '../e2e/e2e-support.js';
+import { CniHarness, E2E, type Attach, type Pod } from './cni-e2e-support.js';
+
+const pod = (name: string, namespace = 'default'): Pod => ({ namespace, name, uid: `uid-${name}` });
+const attach = (name: string, extra: Partial<Attach> = {}): Attach => ({
+  containerId: `c-${name}`,
+  pod: pod(name),
+  ...extra,
+});
+
+describe('one address, one object (real daemon, kubectl, plugin)', () => {
+  let e: E2E;
+  let h: CniHarness;
+
+  before(async () => {
+    e = await E2E.start();
+    h = new CniHarness(e, 'integrity');
+    await e.apply(make.subnet('integrity', { cidrBlock: '10.140.0.0/24' }));
+  });
+  after(() => e?.close());
+
+  /** No address or MAC is shown by two IP objects, and every subnet's V4USED is what the objects show. */
+  async function consistent(): Promise<void> {
+    const ips = await h.ips();
+    const seen = new Map<string, string>();
+    for (const ip of ips) {
+      for (const value of [ip.spec['v4IpAddress'], ip.spec['v6IpAddress'], ip.spec['macAddress']]) {
+        if (typeof value !== 'string' || value === '') continue;
+        const other = seen.get(value);
+        assert.equal(other, undefined, `${value} is shown by ${other} and ${ip.metadata.name}`);
+        seen.set(value, ip.metadata.name);
+      }
+    }
+    for (const subnet of ['ovn-default', 'integrity']) {
+      const shown = ips.filter((ip) => ip.spec['subnet'] === subnet && ip.spec['v4IpAddress']).length;
+      assert.equal(await h.used(subnet), shown, `V4USED of ${subnet}`);
+    }
+  }
+
+  test('IPR-9 a terminating IP keeps its address until its last finalizer goes; no finalizer may be added then', async () => {
+    await e.apply(make.reservation('held', 'default', 'integrity'));
+    await e.ok([
+      'patch',
+      'ip',
+      'held.default',
+      '--type',
+      'merge',
+      '-p',
+      '{"metadata":{"finalizers":["example.com/hold"]}}',
+    ]);
+    const held = await e.must('ip', 'held.default');
+    const address = held.spec['v4IpAddress'] as string;
+    assert.deepEqual(held.metadata.finalizers, ['example.com/hold', 'kube-ovn-controller']);
+
+    await e.ok(['delete', 'ip', 'held.default', '--wait=false']);
+    const terminating = await e.must('ip', 'held.default');
+    assert.ok(terminating.metadata.deletionTimestamp);
+    assert.equal(terminating.spec['v4IpAddress'], address, 'it still shows its address …');
+    const thief = await e.applyFails(
+      make.reservation('thief', 'default', 'integrity', { v4IpAddress: address }),
+    );
+    assert.match(thief, /already held by held\.default|held by held\.default/, '… and still holds it');
+    await consistent();
+
+    const added = await e.fails([
+      'patch',
+      'ip',
+      'held.default',
+      '--type',
+      'merge',
+      '-p',
+      '{"metadata":{"finalizers":["example.com/hold","example.com/other"]}}',
+    ]);
+    assert.match(
+      added,
+      /is invalid: metadata\.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers \["example\.com\/other"\]/,
+    );
+    const addPod = await h.addFails(attach('held', { ipam: { subnet: 'integrity' } }), 101);
+    assert.match(addPod.msg ?? '', /held\.default is being deleted/);
+
+    await e.ok(['patch', 'ip', 'held.default', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+    assert.equal(await e.get('ip', 'held.default'), undefined, 'gone with its last finalizer');
+    await e.apply(make.reservation('thief', 'default', 'integrity', { v4IpAddress: address }));
+    await consistent();
+  });
+
+  test('IPR-9 deleting a subnet in use is refused at the DELETE even when a finalizer would keep it', async () => {
+    await e.apply(make.subnet('kept', { cidrBlock: '10.141.0.0/24' }));
+    await e.apply(make.reservation('tenant', 'default', 'kept'));
+    await e.ok([
+      'patch',
+      'subnet',
+      'kept',
+      '--type',
+      'merge',
+      '-p',
+      '{"metadata":{"finalizers":["example.com/hold"]}}',
+    ]);
+    const refused = await e.fails(['delete', 'subnet', 'kept', '--wait=false']);
+    assert.match(refused, /in use/);
+    assert.equal((await e.must('subnet', 'kept')).metadata.deletionTimestamp, undefined);
+    await consistent();
+  });
+});
