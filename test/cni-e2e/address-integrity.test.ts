@@ -108,4 +108,41 @@ describe('one address, one object (real daemon, kubectl, plugin)', () => {
     assert.equal((await e.must('subnet', 'kept')).metadata.deletionTimestamp, undefined);
     await consistent();
   });
+
+  test("IPR-9 ip_reserved is the server's label: a reservation cannot be labelled a pod allocation, so CNI DEL keeps it", async () => {
+    const LABEL = 'ovn.kubernetes.io/ip_reserved';
+    const labelledFalse: ReturnType<typeof make.reservation> = {
+      ...make.reservation('lab', 'default', 'integrity'),
+      metadata: { name: 'lab.default', labels: { [LABEL]: 'false' } },
+    };
+    const created = await e.applyFails(labelledFalse);
+    assert.match(
+      created,
+      /metadata\.labels\[ovn\.kubernetes\.io\/ip_reserved\]: Invalid value: "false": the label .* is set by the server/,
+    );
+    assert.equal(await e.get('ip', 'lab.default'), undefined, 'nothing created');
+
+    await e.apply(make.reservation('lab', 'default', 'integrity'));
+    const reserved = await e.must('ip', 'lab.default');
+    const relabel = await e.fails(['label', 'ip', 'lab.default', `${LABEL}=false`, '--overwrite']);
+    assert.match(relabel, /is set by the server/);
+    await e.ok(['label', 'ip', 'lab.default', `${LABEL}-`]);
+    assert.equal(
+      (await e.must('ip', 'lab.default')).metadata.labels?.[LABEL],
+      'true',
+      'put back by the server',
+    );
+
+    const used = await h.used('integrity');
+    await h.addOk(attach('lab', { ipam: { subnet: 'integrity' } }));
+    await h.delOk(attach('lab', { ipam: { subnet: 'integrity' } }));
+    const kept = await e.must('ip', 'lab.default');
+    assert.equal(
+      kept.spec['v4IpAddress'],
+      reserved.spec['v4IpAddress'],
+      'IPR-8 the reservation keeps its address',
+    );
+    assert.equal(await h.used('integrity'), used);
+    await consistent();
+  });
 });

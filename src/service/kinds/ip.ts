@@ -13,6 +13,7 @@ import {
   parseMac,
 } from '../../core/index.js';
 import { effectOps } from '../effect-ops.js';
+import { ServiceError } from '../errors.js';
 import { FINALIZER, type KubeObject } from '../types.js';
 import {
   type Change,
@@ -178,9 +179,31 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   }
 }
 
+/**
+ * The server's labels and finalizer. `ip_reserved` says whether the object is a reservation (created through
+ * the API, IPR-9) or a pod's allocation (IPR-10), and CNI DEL releases only the latter: the server sets it and a
+ * client may not change it, or a relabelled reservation would be released by its pod's DEL. A client may leave
+ * it out (it is put back) or repeat it.
+ */
 function labelled(obj: KubeObject, reserved: boolean): KubeObject {
   const labels = { ...(obj.metadata.labels ?? {}) };
-  labels[LABEL_RESERVED] ??= reserved ? 'true' : 'false';
+  const value = reserved ? 'true' : 'false';
+  const given = labels[LABEL_RESERVED];
+  if (given !== undefined && given !== value) {
+    throw new ServiceError(
+      'Invalid',
+      `the label ${LABEL_RESERVED} is set by the server: "true" on IP objects created through the API (reservations, ` +
+        `kept until deleted), "false" on a pod's allocation; it is "${value}" here and cannot be changed — remove it ` +
+        `from the manifest, or delete this object and create a reservation`,
+      {
+        kind: 'IP',
+        name: obj.metadata.name!,
+        field: `metadata.labels[${LABEL_RESERVED}]`,
+        value: given,
+      },
+    );
+  }
+  labels[LABEL_RESERVED] = value;
   labels[LABEL_SUBNET] = String(obj.spec?.subnet ?? '');
   labels[LABEL_NODE] = String(obj.spec?.nodeName ?? '');
   const finalizers = obj.metadata.finalizers ?? [];
@@ -223,9 +246,11 @@ export const ipHandler: KindHandler = {
   kind: 'IP',
 
   create(obj, ctx) {
-    const outcome = reservationOutcome(obj, ctx);
+    // Metadata is checked before the engine allocates, so a refusal leaves nothing to undo.
+    const checked = labelled(obj, true);
+    const outcome = reservationOutcome(checked, ctx);
     // The controller's write after the user's create: Kube-OVN shows generation 2 on a fresh reservation.
-    const filled = labelled(fillAllocation(obj, outcome.lease!), true);
+    const filled = labelled(fillAllocation(checked, outcome.lease!), true);
     filled.metadata.generation = 2;
     return {
       object: filled,
