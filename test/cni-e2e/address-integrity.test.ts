@@ -145,4 +145,44 @@ describe('one address, one object (real daemon, kubectl, plugin)', () => {
     assert.equal(await h.used('integrity'), used);
     await consistent();
   });
+
+  test('ENG-2 IPv6 text for IPv4 addresses (::ffff:0:0/96, ::/96) is refused everywhere, with the reason', async () => {
+    const before = await e.snapshot();
+    const why = /::ffff:0:0\/96, the IPv4-mapped IPv6 addresses: .* stands for the IPv4 address/;
+    for (const obj of [
+      make.subnet('mapped', { cidrBlock: '::ffff:10.140.0.0/120' }),
+      make.subnet('mapped', { cidrBlock: '10.142.0.0/24,::ffff:0:0/104' }),
+      make.subnet('mapped', { cidrBlock: 'fd42::/120', excludeIps: ['::ffff:10.140.0.9'] }),
+      make.spiderPool('mapped', { subnet: '::ffff:a8c:0/120', ips: ['::ffff:a8c:5'] }),
+      make.spiderReserved('mapped', { ips: ['::ffff:10.140.0.9'] }),
+    ]) {
+      assert.match(await e.applyFails(obj), why, JSON.stringify(obj.spec));
+    }
+    assert.match(
+      await e.applyFails(make.subnet('compat', { cidrBlock: '::/64' })),
+      /::\/96, the IPv4-compatible/,
+    );
+    await e.apply(make.subnet('ula', { cidrBlock: '10.143.0.0/24,fd43::/120' }));
+    assert.match(await e.applyFails(make.ippool('mapped', { subnet: 'ula', ips: ['::ffff:a8f:5'] })), why);
+    assert.match(
+      await e.applyFails(make.reservation('mapped', 'default', 'ula', { v6IpAddress: '::ffff:a8f:5' })),
+      why,
+    );
+    const viaRuntimeConfig = await h.call('ADD', attach('mapped-rc', { ipam: { subnet: 'ula' } }), {
+      runtimeConfig: { ips: ['::ffff:10.143.0.9/120'] },
+    });
+    assert.equal(viaRuntimeConfig.json.code, 7, viaRuntimeConfig.stdout);
+    assert.match(viaRuntimeConfig.json.msg ?? '', why);
+    const viaAnnotation = await h.addFails(
+      attach('mapped-an', {
+        ipam: { subnet: 'ula' },
+        annotations: { 'ovn.kubernetes.io/ip_address': '::ffff:10.143.0.9' },
+      }),
+      106,
+    );
+    assert.match(viaAnnotation.msg ?? '', why);
+    await e.ok(['delete', 'subnet', 'ula']);
+    assert.equal(await e.snapshot(), before, 'nothing was created');
+    await consistent();
+  });
 });

@@ -67,7 +67,7 @@ function parseCidrBlock(text: unknown): Cidr[] {
   }
   const cidrs = items.map((item) => {
     try {
-      return parseCidr(item, { hostBits: 'normalise', rejectSingleAddress: true });
+      return parseCidr(item, { hostBits: 'normalise', rejectSingleAddress: true, addressSpace: true });
     } catch (e) {
       throw (e as IpamError).at('spec.cidrBlock');
     }
