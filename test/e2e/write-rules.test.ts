@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runKubectl } from '../support/kubectl.js';
-import { E2E, collectionPath, seedPath, type HttpReply, type Obj } from './e2e-support.js';
+import { E2E, collectionPath, make, seedPath, type HttpReply, type Obj } from './e2e-support.js';
 
 /** The `metav1.Status` of a reply, with its causes. */
 function status(r: HttpReply): {
@@ -82,5 +82,37 @@ describe('write rules (real daemon, real kubectl)', () => {
     assert.equal(after.spec['nodeName'], 'n-edit');
     assert.equal(after.metadata.labels?.['team'], 'blue');
     assert.equal(after.metadata.annotations?.['note'], 'kept');
+  });
+
+  test('SUB-9 a new cidrBlock for a subnet in use is refused as in use, with the count, before anything else', async () => {
+    await e.apply(make.subnet('busy', { cidrBlock: '10.150.0.0/24' }));
+    for (const n of ['b1', 'b2', 'b3']) await e.apply(make.reservation(n, 'default', 'busy'));
+    const before = await e.snapshot();
+    const stderr = await e.fails([
+      'patch',
+      'subnet',
+      'busy',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"cidrBlock":"10.151.0.0/24"}}',
+    ]);
+    assert.match(
+      stderr,
+      /Forbidden.*spec\.cidrBlock of subnet busy cannot change while 3 address\(es\) are in use; release them first/,
+    );
+    assert.doesNotMatch(stderr, /gateway|excludeIps/);
+    assert.equal(await e.snapshot(), before, 'nothing changed');
+    // The same CIDR written with host bits is no change of the CIDR, so it is not refused.
+    await e.ok([
+      'patch',
+      'subnet',
+      'busy',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"cidrBlock":"10.150.0.7/24"}}',
+    ]);
+    assert.equal((await e.must('subnet', 'busy')).spec['cidrBlock'], '10.150.0.0/24');
   });
 });

@@ -83,6 +83,11 @@ function parseCidrBlock(text: unknown): Cidr[] {
   return cidrs.sort((a, b) => a.family - b.family);
 }
 
+/** The normal form of a `cidrBlock` (what {@link buildSubnet} stores), or an error naming `spec.cidrBlock`. */
+export function canonicalCidrBlock(text: unknown): string {
+  return parseCidrBlock(text).map(formatCidr).join(',');
+}
+
 function parseGateways(text: string | undefined, cidrs: Cidr[]): Map<Family, bigint> {
   const gateways = new Map<Family, bigint>();
   const items = text === undefined || text.trim() === '' ? [] : text.split(',').map((s) => s.trim());
