@@ -254,10 +254,13 @@ export class Engine {
       const space = this.spaces.get(old.space);
       for (const [value, lease] of this.heldIn(space, old.effective)) {
         if (!model.effective.contains(value)) {
+          // Name the field that took it away: still listed in ips means it was excluded.
+          const field = model.ips.contains(value) ? 'spec.excludeIPs' : 'spec.ips';
+          const verb = field === 'spec.ips' ? 'remove' : 'exclude';
           throw new IpamError(
             ErrorCode.InUse,
-            `spec.ips: Forbidden: remove an IP address ${formatValue(old.family, value)} that is being used by ${lease.key}, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
-            { field: 'spec.ips', holder: lease.key },
+            `${field}: Forbidden: ${verb} an IP address ${formatValue(old.family, value)} that is being used by ${lease.key}, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
+            { field, holder: lease.key },
           );
         }
       }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CniHarness } from '../cni-e2e/cni-e2e-support.js';
 import { runKubectl } from '../support/kubectl.js';
 import { E2E, collectionPath, make, seedPath, type HttpReply, type Obj } from './e2e-support.js';
 
@@ -114,5 +115,44 @@ describe('write rules (real daemon, real kubectl)', () => {
       '{"spec":{"cidrBlock":"10.150.0.7/24"}}',
     ]);
     assert.equal((await e.must('subnet', 'busy')).spec['cidrBlock'], '10.150.0.0/24');
+  });
+
+  test('SPP-8 excluding an address a pod holds is refused on spec.excludeIPs (removing it, on spec.ips), naming the pod', async () => {
+    await e.apply(make.spiderPool('sp-held', { subnet: '10.152.0.0/24', ips: ['10.152.0.10-10.152.0.20'] }));
+    const h = new CniHarness(e, 'spp8');
+    const result = await h.addOk({
+      containerId: 'c-spp8',
+      pod: { namespace: 'default', name: 'spp8' },
+      ipam: { default_ipv4_ippool: ['sp-held'] },
+    });
+    assert.equal(result.ips?.[0]?.address, '10.152.0.10/24');
+    const before = await e.snapshot();
+    const exclude = await e.fails([
+      'patch',
+      'sp',
+      'sp-held',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"excludeIPs":["10.152.0.10"]}}',
+    ]);
+    assert.match(
+      exclude,
+      /spec\.excludeIPs: Forbidden: exclude an IP address 10\.152\.0\.10 that is being used by spp8\.default/,
+    );
+    const remove = await e.fails([
+      'patch',
+      'sp',
+      'sp-held',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"ips":["10.152.0.11-10.152.0.20"]}}',
+    ]);
+    assert.match(
+      remove,
+      /spec\.ips: Forbidden: remove an IP address 10\.152\.0\.10 that is being used by spp8\.default/,
+    );
+    assert.equal(await e.snapshot(), before, 'nothing changed');
   });
 });
