@@ -155,4 +155,65 @@ describe('write rules (real daemon, real kubectl)', () => {
     );
     assert.equal(await e.snapshot(), before, 'nothing changed');
   });
+
+  test('SEC-2 a JSON body with a field given twice is refused as strict decoding refuses it (Warn keeps the last)', async () => {
+    const SUBNETS = collectionPath('subnets');
+    const body =
+      '{"apiVersion":"kubeovn.io/v1","kind":"Subnet","metadata":{"name":"dup"},' +
+      '"spec":{"cidrBlock":"10.153.0.0/24","cidrBlock":"10.154.0.0/24"}}';
+    const before = await e.snapshot();
+    const strict = await e.http('POST', SUBNETS, { body });
+    const s = status(strict);
+    assert.deepEqual([s.code, s.reason], [400, 'BadRequest']);
+    assert.match(s.message, /strict decoding error: duplicate field "spec\.cidrBlock"/);
+    assert.deepEqual(
+      s.causes.map((c) => `${c.reason} ${c.field}`),
+      ['FieldValueDuplicate spec.cidrBlock'],
+    );
+    const patch = await e.http('PATCH', `${SUBNETS}/ovn-default`, {
+      body: '{"spec":{"private":true,"private":false}}',
+      contentType: 'application/merge-patch+json',
+    });
+    assert.match(status(patch).message, /duplicate field "spec\.private"/);
+    assert.equal(await e.snapshot(), before, 'nothing changed');
+    const warn = await e.http('POST', `${SUBNETS}?fieldValidation=Warn`, { body });
+    assert.equal(warn.status, 201, warn.text);
+    assert.match(String(warn.headers['warning']), /299 - "duplicate field \\"spec\.cidrBlock\\""/);
+    assert.equal(
+      (await e.must('subnet', 'dup')).spec['cidrBlock'],
+      '10.154.0.0/24',
+      'the last one, as JSON decoders keep',
+    );
+  });
+
+  test('SEC-2 a 100,000-deep JSON body is a clear 400, not a stack overflow; parse errors give line and column', async () => {
+    const SUBNETS = collectionPath('subnets');
+    for (const deep of [
+      '['.repeat(100_000) + ']'.repeat(100_000),
+      '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000),
+    ]) {
+      const s = status(await e.http('POST', SUBNETS, { body: deep }));
+      assert.equal(s.code, 400);
+      assert.match(s.message, /invalid JSON at line 1, column \d+: nested deeper than 1000 levels/);
+      assert.doesNotMatch(s.message, /stack/i);
+    }
+    const json = status(
+      await e.http('POST', SUBNETS, { body: '{"apiVersion": "kubeovn.io/v1",\n "kind": }' }),
+    );
+    assert.match(json.message, /invalid JSON at line 2, column 10: /);
+    const yaml = status(
+      await e.http('POST', SUBNETS, {
+        body: 'apiVersion: kubeovn.io/v1\nkind: Subnet\nmetadata:\n  name: y\nspec:\n  cidrBlock: [unclosed\n',
+        contentType: 'application/yaml',
+      }),
+    );
+    assert.match(yaml.message, /invalid YAML at line 7, column 1: /);
+    const dupYaml = status(
+      await e.http('POST', SUBNETS, {
+        body: 'metadata:\n  name: a\n  name: b\n',
+        contentType: 'application/yaml',
+      }),
+    );
+    assert.match(dupYaml.message, /invalid YAML at line 3, column 3: Map keys must be unique/);
+  });
 });
