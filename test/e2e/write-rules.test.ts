@@ -216,4 +216,32 @@ describe('write rules (real daemon, real kubectl)', () => {
     );
     assert.match(dupYaml.message, /invalid YAML at line 3, column 3: Map keys must be unique/);
   });
+
+  test('IPR-6 an immutable-field error quotes the rejected value once', async () => {
+    await e.apply(
+      make.subnet('imm', { cidrBlock: '10.155.0.0/24' }),
+      make.reservation('imm', 'default', 'imm'),
+    );
+    const stderr = await e.fails([
+      'patch',
+      'ip',
+      'imm.default',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"subnet":"ovn-default"}}',
+    ]);
+    assert.match(stderr, /spec\.subnet: Invalid value: "ovn-default": field is immutable; .*\(was "imm"\)/);
+    assert.doesNotMatch(stderr, /\\"/, 'no escaped quotes');
+    const sp = await e.fails([
+      'patch',
+      'ip',
+      'imm.default',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"v4IpAddress":"10.155.0.99"}}',
+    ]);
+    assert.match(sp, /spec\.v4IpAddress: Invalid value: "10\.155\.0\.99": /);
+  });
 });

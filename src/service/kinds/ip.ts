@@ -21,6 +21,7 @@ import {
   type KindHandler,
   type ObjectRef,
   checkImmutable,
+  shownValue,
   requireSubnet,
   specString,
 } from './kind.js';
@@ -235,7 +236,7 @@ function checkAllocationUnchanged(
       `spec.${f} of ${what} cannot change once allocated (was ${norm(old[f])}); delete and re-create the object to change it`,
       {
         field: `spec.${f}`,
-        value: norm(next[f]),
+        value: shownValue(next[f] ?? ''),
       },
     );
   }

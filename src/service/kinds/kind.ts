@@ -76,6 +76,13 @@ export function specStrings(spec: Record<string, unknown> | undefined, field: st
   return v as string[];
 }
 
+/**
+ * A rejected value as errors show it: a string as it is (the API edge quotes it once), anything else as JSON.
+ */
+export function shownValue(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v ?? null);
+}
+
 /** Refuses a change of a field that is immutable once set (IPR-6, SPP-1, POOL-1). */
 export function checkImmutable(
   old: Record<string, unknown> | undefined,
@@ -93,7 +100,7 @@ export function checkImmutable(
         `spec.${f} of ${what} cannot change once set (was ${JSON.stringify(before)}); delete and re-create the object to change it`,
         {
           field: `spec.${f}`,
-          value: JSON.stringify(after ?? null),
+          value: shownValue(after),
         },
       );
     }
