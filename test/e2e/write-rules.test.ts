@@ -244,4 +244,19 @@ describe('write rules (real daemon, real kubectl)', () => {
     ]);
     assert.match(sp, /spec\.v4IpAddress: Invalid value: "10\.155\.0\.99": /);
   });
+
+  test('API-create a bad generateName is reported on metadata.generateName; a good one makes a name', async () => {
+    const gen = (prefix: string, cidr: string): string =>
+      JSON.stringify({ ...make.subnet('', { cidrBlock: cidr }), metadata: { generateName: prefix } });
+    const before = await e.snapshot();
+    const stderr = await e.fails(['create', '-f', '-'], gen('Bad_', '10.156.0.0/24'));
+    assert.match(
+      stderr,
+      /metadata\.generateName: Invalid value: "Bad_": a lowercase RFC 1123 subdomain must consist of/,
+    );
+    assert.doesNotMatch(stderr, /metadata\.name/);
+    assert.equal(await e.snapshot(), before, 'nothing created');
+    const made = await e.ok(['create', '-f', '-', '-o', 'name'], gen('gen-', '10.156.0.0/24'));
+    assert.match(made.trim(), /^subnet\.kubeovn\.io\/gen-[a-z0-9]{5}$/);
+  });
 });
