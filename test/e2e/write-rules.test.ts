@@ -259,4 +259,23 @@ describe('write rules (real daemon, real kubectl)', () => {
     const made = await e.ok(['create', '-f', '-', '-o', 'name'], gen('gen-', '10.156.0.0/24'));
     assert.match(made.trim(), /^subnet\.kubeovn\.io\/gen-[a-z0-9]{5}$/);
   });
+
+  test('IPR-2 an IP whose ipAddress disagrees with v4IpAddress is refused on spec.ipAddress; agreeing or alone, it is used', async () => {
+    await e.apply(make.subnet('agree', { cidrBlock: '10.157.0.0/24' }));
+    const before = await e.snapshot();
+    const stderr = await e.applyFails(
+      make.reservation('mis', 'default', 'agree', { v4IpAddress: '10.157.0.40', ipAddress: '10.157.0.41' }),
+    );
+    assert.match(
+      stderr,
+      /spec\.ipAddress: Invalid value: "10\.157\.0\.41": spec\.ipAddress "10\.157\.0\.41" disagrees with spec\.v4IpAddress\/spec\.v6IpAddress \(10\.157\.0\.40\)/,
+    );
+    assert.equal(await e.snapshot(), before, 'nothing created');
+    await e.apply(
+      make.reservation('same', 'default', 'agree', { v4IpAddress: '10.157.0.40', ipAddress: '10.157.0.40' }),
+    );
+    await e.apply(make.reservation('alone', 'default', 'agree', { ipAddress: '10.157.0.41' }));
+    assert.equal((await e.must('ip', 'same.default')).spec['v4IpAddress'], '10.157.0.40');
+    assert.equal((await e.must('ip', 'alone.default')).spec['v4IpAddress'], '10.157.0.41');
+  });
 });

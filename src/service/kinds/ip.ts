@@ -67,6 +67,25 @@ export function fillAllocation(obj: KubeObject, lease: Lease): KubeObject {
   return { ...obj, spec };
 }
 
+/**
+ * An object that names its address twice must name one address: otherwise one of the two fields would be
+ * silently overwritten by the allocation, and the user would not get what one of them asked for.
+ */
+function checkCombinedAgrees(combined: string, parts: readonly Address[], perFamily: readonly Address[]): void {
+  const text = (list: readonly Address[]): string =>
+    list
+      .map((a) => formatValue(a.family, a.value))
+      .sort()
+      .join(',');
+  if (text(parts) === text(perFamily)) return;
+  throw new IpamError(
+    ErrorCode.InvalidInput,
+    `spec.ipAddress "${combined}" disagrees with spec.v4IpAddress/spec.v6IpAddress (${text(perFamily)}); ` +
+      'give the address once, in v4IpAddress and v6IpAddress, or the same in both',
+    { field: 'spec.ipAddress', value: combined },
+  );
+}
+
 function staticRequest(spec: Record<string, unknown>): { addresses: Address[]; mac: number | undefined } {
   const addresses: Address[] = [];
   for (const field of ['v4IpAddress', 'v6IpAddress'] as const) {
@@ -87,16 +106,19 @@ function staticRequest(spec: Record<string, unknown>): { addresses: Address[]; m
     }
     addresses.push(a);
   }
-  // The deprecated combined field, when the per-family ones are empty.
+  // The deprecated combined field: used when the per-family ones are empty, else it must say the same.
   const combined = specString(spec, 'ipAddress');
-  if (addresses.length === 0 && combined) {
+  if (combined) {
+    const parts: Address[] = [];
     for (const part of combined.split(',')) {
       try {
-        addresses.push(parseAddress(part.trim()));
+        parts.push(parseAddress(part.trim()));
       } catch (e) {
         throw (e as IpamError).at('spec.ipAddress');
       }
     }
+    if (addresses.length === 0) addresses.push(...parts);
+    else checkCombinedAgrees(combined, parts, addresses);
   }
   const macText = specString(spec, 'macAddress');
   let mac: number | undefined;
