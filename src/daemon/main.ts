@@ -14,7 +14,7 @@ import { type Store } from '../store/store.js';
 import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
 import { createLogger } from './logger.js';
-import { type CniCounters, operatorRoutes } from './operator-routes.js';
+import { type CniCounters, countCniFailure, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
 
 async function openStore(config: DaemonConfig): Promise<Store> {
@@ -90,8 +90,7 @@ export async function main(argv: readonly string[]): Promise<void> {
           code: f.error.code,
           msg: f.error.msg,
         });
-        const key = `command="${f.command}",code="${f.error.code}"`;
-        counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
+        countCniFailure(counters, f.command, f.error.code);
       },
     }),
   );

@@ -3,7 +3,21 @@ import { type IpamService } from '../service/service.js';
 
 /** Counters the daemon keeps about CNI calls (the edges log failures once and count them here). */
 export interface CniCounters {
+  /** By `command="…",code="…"` label pairs. */
   failures: Map<string, number>;
+}
+
+/** The commands of the CNI specification; anything else a caller puts in CNI_COMMAND is counted as `other`. */
+const CNI_COMMANDS = new Set(['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION']);
+
+/**
+ * Counts one failed CNI call. The label set stays bounded whatever a runtime sends: CNI_COMMAND is the
+ * caller's text, and one series per distinct value would let any local user grow the daemon's memory and
+ * every scrape without limit (and break the exposition format with a quote).
+ */
+export function countCniFailure(counters: CniCounters, command: string, code: number): void {
+  const key = `command="${CNI_COMMANDS.has(command) ? command : 'other'}",code="${Math.trunc(code)}"`;
+  counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
 }
 
 function label(value: string): string {

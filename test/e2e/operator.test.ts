@@ -2,6 +2,7 @@
 // through the real kubectl (`get --raw`) against a real daemon.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CniHarness } from '../cni-e2e/cni-e2e-support.js';
 import { E2E, make, seedPath } from './e2e-support.js';
 
 describe('operator endpoints', () => {
@@ -45,6 +46,25 @@ describe('operator endpoints', () => {
     assert.equal(using(afterText), using(before) + 1);
     assert.match(afterText, /ipkeeper_objects\{kind="IP"\} 1/);
     assert.match(afterText, /ipkeeper_subnet_available_ips\{subnet="ovn-default",family="IPv4"\} \d+/);
+  });
+  test('metrics: failed CNI calls are counted by a bounded set of commands, whatever CNI_COMMAND says', async () => {
+    const h = new CniHarness(e, 'metrics');
+    for (const command of ['ADD{x="1"}', 'whatever-123', 'DROP TABLE']) {
+      const r = await h.raw(
+        {
+          CNI_COMMAND: command,
+          CNI_CONTAINERID: 'c-m',
+          CNI_NETNS: '/x',
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: '/usr/lib/cni',
+        },
+        JSON.stringify(h.conf()),
+      );
+      assert.equal(r.json.code, 4, r.stdout);
+    }
+    const text = await e.ok(['get', '--raw', '/metrics']);
+    const failures = text.split('\n').filter((l) => l.startsWith('ipkeeper_cni_failures_total{'));
+    assert.deepEqual(failures, ['ipkeeper_cni_failures_total{command="other",code="4"} 3']);
   });
 });
 
