@@ -14,7 +14,7 @@ import { type Store } from '../store/store.js';
 import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
 import { createLogger } from './logger.js';
-import { type CniCounters, countCniFailure, operatorRoutes } from './operator-routes.js';
+import { type CniCounters, countCniFailure, healthWarnings, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
 
 async function openStore(config: DaemonConfig): Promise<Store> {
@@ -61,6 +61,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     nodeName: config.nodeName,
     quarantineCap: config.quarantineLimit,
   });
+  // Loud, not fatal: the rest of the store works, and the API serves these objects so they can be fixed.
+  for (const p of service.loadProblems)
+    log.error('stored object not in effect: it did not load into the engine; fix or delete it', {
+      kind: p.kind,
+      name: p.name,
+      reason: p.reason,
+    });
   const token = loadOrCreateToken(config.dataDir);
   const tls = loadOrCreateTls(
     config.dataDir,
@@ -75,6 +82,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger: log.child({ component: 'api' }),
     tls: { cert: tls.cert, key: tls.key },
     extraRoutes: operatorRoutes(service, counters),
+    healthWarnings: () => healthWarnings(service),
   });
   const { url } = await api.listen(config.listenHost, config.listenPort);
 
@@ -106,6 +114,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     store: store.kind,
     leases: stats.leases,
     revision: stats.revision,
+    notInEffect: service.loadProblems.length,
   });
   process.stdout.write(`ipkeeperd ready api=${url} socket=${config.socket} kubeconfig=${kubeconfig}\n`);
 

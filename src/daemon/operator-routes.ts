@@ -57,11 +57,27 @@ export function metricsText(service: IpamService, cni: CniCounters): string {
   }
   lines.push(...available);
   lines.push(
+    '# HELP ipkeeper_objects_not_in_effect Stored objects that did not load into the engine (see /healthz), by kind.',
+    '# TYPE ipkeeper_objects_not_in_effect gauge',
+  );
+  for (const kind of Object.keys(stats.kinds)) {
+    const n = service.loadProblems.filter((p) => p.kind === kind).length;
+    lines.push(`ipkeeper_objects_not_in_effect{kind="${kind}"} ${n}`);
+  }
+  lines.push(
     '# HELP ipkeeper_cni_failures_total Failed CNI calls, by command and CNI code.',
     '# TYPE ipkeeper_cni_failures_total counter',
   );
   for (const [key, n] of cni.failures) lines.push(`ipkeeper_cni_failures_total{${key}} ${n}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What the health endpoints list: each stored object that is served but not in effect, and how to fix it. */
+export function healthWarnings(service: IpamService): string[] {
+  return service.loadProblems.map(
+    (p) =>
+      `${p.kind} "${p.name}" is stored but not in effect (it did not load): ${p.reason}; fix it (kubectl edit) or delete it`,
+  );
 }
 
 /**

@@ -73,10 +73,18 @@ export class ResourceTable {
     return t;
   }
 
-  /** Installs a stored object at start-up (no checks, no events). */
-  install(kind: KindName, object: KubeObject, revision: number): void {
+  /**
+   * Installs a stored object at start-up (no checks, no events). `servedRevision` is the resourceVersion it
+   * is served with: for kinds whose status is derived, the store's newest revision, since when the status
+   * last changed is not stored and a version a client saw must never go backwards.
+   */
+  install(kind: KindName, object: KubeObject, revision: number, servedRevision = revision): void {
     object.metadata.resourceVersion = String(revision);
-    this.table(kind).set(object.metadata.name!, { object, storedRevision: revision, revision });
+    this.table(kind).set(object.metadata.name!, {
+      object,
+      storedRevision: revision,
+      revision: servedRevision,
+    });
     this.sorted.delete(kind);
   }
 

@@ -71,7 +71,11 @@ export function fillAllocation(obj: KubeObject, lease: Lease): KubeObject {
  * An object that names its address twice must name one address: otherwise one of the two fields would be
  * silently overwritten by the allocation, and the user would not get what one of them asked for.
  */
-function checkCombinedAgrees(combined: string, parts: readonly Address[], perFamily: readonly Address[]): void {
+function checkCombinedAgrees(
+  combined: string,
+  parts: readonly Address[],
+  perFamily: readonly Address[],
+): void {
   const text = (list: readonly Address[]): string =>
     list
       .map((a) => formatValue(a.family, a.value))
