@@ -46,6 +46,24 @@ export interface Entry {
   revision: number;
 }
 
+/** Whether `rv` names the entry's current version (the stored one, or the one its derived status moved to). */
+function matchesVersion(entry: Entry, rv: string): boolean {
+  return rv === String(entry.revision) || rv === String(entry.storedRevision);
+}
+
+/**
+ * A uid in a write is a precondition, as the API server treats it: another object of the same name (deleted
+ * and re-created since the client read it) is a conflict, never silently overwritten.
+ */
+function checkUid(kind: KindName, entry: Entry, uid: string | undefined): void {
+  if (!uid || uid === entry.object.metadata.uid) return;
+  throw new ServiceError(
+    'Conflict',
+    `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${entry.object.metadata.uid ?? ''}`,
+    { kind, name: entry.object.metadata.name! },
+  );
+}
+
 /**
  * Objects of the five kinds: an in-memory table that mirrors the store, every write validated by the kind's
  * handler against the engine, committed to the store in one batch with the engine's effects, and announced
@@ -193,7 +211,8 @@ export class ResourceTable {
           value: 0,
         });
       }
-      if (rv !== String(entry.revision) && rv !== String(entry.storedRevision)) {
+      checkUid(kind, entry, obj.metadata.uid);
+      if (!matchesVersion(entry, rv)) {
         throw new ServiceError(
           'Conflict',
           `the object has been modified; please apply your changes to the latest version and try again`,
@@ -227,15 +246,11 @@ export class ResourceTable {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
       const pre = opts.preconditions;
-      if (
-        (pre?.uid && pre.uid !== entry.object.metadata.uid) ||
-        (pre?.resourceVersion &&
-          pre.resourceVersion !== String(entry.revision) &&
-          pre.resourceVersion !== String(entry.storedRevision))
-      ) {
+      checkUid(kind, entry, pre?.uid);
+      if (pre?.resourceVersion && !matchesVersion(entry, pre.resourceVersion)) {
         throw new ServiceError(
           'Conflict',
-          'the delete precondition (uid or resourceVersion) does not match the object',
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${entry.revision}`,
           { kind, name },
         );
       }
