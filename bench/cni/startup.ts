@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPluginForTest, execCni, REPO_ROOT } from '../../test/support/cni-exec.js';
-import { spawnStubDaemon } from '../../test/support/cni-stub-process.js';
+import { spawnMemoryDaemon } from '../../test/support/cni-memory-daemon-process.js';
 import { quantile } from './index.js';
 
 interface Variant {
@@ -27,10 +27,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Reco
   const { values } = parseArgs({ args: argv, options: { n: { type: 'string' } } });
   const n = Number(values.n ?? 100);
   const dir = mkdtempSync(join(tmpdir(), 'ipk-startup-'));
-  let stub: ChildProcess | undefined;
+  let memoryDaemon: ChildProcess | undefined;
   try {
     const socket = join(dir, 'run', 'ipkeeper.sock');
-    stub = await spawnStubDaemon(socket, '10.99.0.0/16');
+    memoryDaemon = await spawnMemoryDaemon(socket, '10.99.0.0/16');
     const bundle = buildPluginForTest(dir);
     // The same bundle with a bare `#!node` line, to show what the env -u in the chosen line buys.
     const bare = join(dir, 'bare');
@@ -85,7 +85,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Reco
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return out;
   } finally {
-    stub?.kill('SIGTERM');
+    memoryDaemon?.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }

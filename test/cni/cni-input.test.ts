@@ -1,12 +1,12 @@
 // Input validation (CNI-5 codes 2/4/6/7, SEC-2: bad input never changes state) and owner identity (CNI-2).
-// Runs the endpoint against the in-memory fake service (the real service is being written concurrently).
+// Runs the endpoint against the real service on the memory store.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { call, cniEnv, memoryService, netconf } from '../support/cni-fixtures.js';
 
 describe('CNI-5 input errors', () => {
   it('CNI-5 missing env variables → code 4 naming all of them', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     const r = await call(service, { CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, netconf());
     assert.equal(r.exitCode, 1);
     assert.equal(r.json.code, 4);
@@ -16,7 +16,7 @@ describe('CNI-5 input errors', () => {
   });
 
   it('CNI-5 DEL does not need CNI_NETNS; ADD does', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     const del = await call(service, cniEnv({ CNI_COMMAND: 'DEL', CNI_NETNS: '' }), netconf());
     assert.equal(del.exitCode, 0, del.stdout);
     const add = await call(service, cniEnv({ CNI_NETNS: '' }), netconf());
@@ -24,21 +24,28 @@ describe('CNI-5 input errors', () => {
   });
 
   it('CNI-5 unknown or missing command → code 4', async () => {
-    assert.equal((await call(memoryService(), cniEnv({ CNI_COMMAND: 'FROB' }), netconf())).json.code, 4);
-    assert.equal((await call(memoryService(), cniEnv({ CNI_COMMAND: '' }), netconf())).json.code, 4);
+    assert.equal(
+      (await call(await memoryService(), cniEnv({ CNI_COMMAND: 'FROB' }), netconf())).json.code,
+      4,
+    );
+    assert.equal((await call(await memoryService(), cniEnv({ CNI_COMMAND: '' }), netconf())).json.code, 4);
   });
 
   it('CNI-5 invalid container ID or interface name → code 4 naming the variable', async () => {
-    const bad = await call(memoryService(), cniEnv({ CNI_CONTAINERID: '-x', CNI_IFNAME: 'a/b' }), netconf());
+    const bad = await call(
+      await memoryService(),
+      cniEnv({ CNI_CONTAINERID: '-x', CNI_IFNAME: 'a/b' }),
+      netconf(),
+    );
     assert.equal(bad.json.code, 4);
     assert.match(bad.json.msg ?? '', /CNI_CONTAINERID.*CNI_IFNAME/);
-    const long = await call(memoryService(), cniEnv({ CNI_IFNAME: 'x'.repeat(16) }), netconf());
+    const long = await call(await memoryService(), cniEnv({ CNI_IFNAME: 'x'.repeat(16) }), netconf());
     assert.equal(long.json.code, 4);
   });
 
   it('CNI-5 malformed stdin → code 6', async () => {
     for (const stdin of ['{', '', '[]', 'null', '"x"']) {
-      const r = await call(memoryService(), cniEnv(), stdin);
+      const r = await call(await memoryService(), cniEnv(), stdin);
       assert.equal(r.json.code, 6, `stdin ${JSON.stringify(stdin)}: ${r.stdout}`);
     }
   });
@@ -60,7 +67,7 @@ describe('CNI-5 input errors', () => {
       [netconf({ args: { cni: { ips: '10.99.0.3' } } }), /args\.cni\.ips/],
       [netconf({ dns: { nameservers: '8.8.8.8' } }), /dns\.nameservers/],
     ];
-    const service = memoryService();
+    const service = await memoryService();
     for (const [conf, field] of cases) {
       const r = await call(service, cniEnv(), conf);
       assert.equal(r.json.code, 7, r.stdout);
@@ -70,14 +77,18 @@ describe('CNI-5 input errors', () => {
   });
 
   it('CNI-5 unknown ipam key → code 2 naming key and value', async () => {
-    const r = await call(memoryService(), cniEnv(), netconf({}, { ranges: [[{ subnet: '10.1.0.0/16' }]] }));
+    const r = await call(
+      await memoryService(),
+      cniEnv(),
+      netconf({}, { ranges: [[{ subnet: '10.1.0.0/16' }]] }),
+    );
     assert.equal(r.json.code, 2);
     assert.match(r.json.msg ?? '', /ipam\.ranges: \[\[\{"subnet":"10\.1\.0\.0\/16"\}\]\]/);
   });
 
   it('CNI-5 keys outside ipam belong to the main plugin and are ignored', async () => {
     const r = await call(
-      memoryService(),
+      await memoryService(),
       cniEnv(),
       netconf({ isGateway: true, mtu: 1400, capabilities: {} }),
     );
@@ -87,7 +98,7 @@ describe('CNI-5 input errors', () => {
 
 describe('CNI-2 owner identity', () => {
   it('CNI-2 pod owner from CNI_ARGS, tolerating IgnoreUnknown and unknown keys', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     const args =
       'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=c1;K8S_POD_UID=u-1;FOO=bar;';
     const r = await call(service, cniEnv({ CNI_ARGS: args }), netconf());
@@ -99,7 +110,7 @@ describe('CNI-2 owner identity', () => {
   });
 
   it('CNI-2 container owner without pod keys; unknown keys without IgnoreUnknown are tolerated', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     await call(service, cniEnv({ CNI_ARGS: 'K8S_POD_NAME=only-name;TRACE=1' }), netconf());
     const add = service.calls[0];
     assert.ok(add?.method === 'add');
@@ -107,7 +118,7 @@ describe('CNI-2 owner identity', () => {
   });
 
   it('CNI-2 a malformed CNI_ARGS pair → code 4', async () => {
-    const r = await call(memoryService(), cniEnv({ CNI_ARGS: 'K8S_POD_NAME' }), netconf());
+    const r = await call(await memoryService(), cniEnv({ CNI_ARGS: 'K8S_POD_NAME' }), netconf());
     assert.equal(r.json.code, 4);
     assert.match(r.json.msg ?? '', /CNI_ARGS/);
   });
@@ -119,7 +130,7 @@ describe('CNI-2 owner identity', () => {
       ['K8S_POD_NAMESPACE=default;K8S_POD_NAME=Web', 'K8S_POD_NAME'],
       [`K8S_POD_NAMESPACE=default;K8S_POD_NAME=${'p'.repeat(254)}`, 'K8S_POD_NAME'],
     ] as const) {
-      const service = memoryService();
+      const service = await memoryService();
       const r = await call(service, cniEnv({ CNI_ARGS: args }), netconf());
       assert.equal(r.json.code, 4, args);
       assert.match(r.json.msg ?? '', new RegExp(`invalid CNI_ARGS: ${key}=`));
@@ -128,7 +139,7 @@ describe('CNI-2 owner identity', () => {
   });
 
   it('CNI-2 DEL passes the same attachment and owner', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     const env = { CNI_ARGS: 'K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p' };
     await call(service, cniEnv(env), netconf());
     await call(service, cniEnv({ ...env, CNI_COMMAND: 'DEL' }), netconf());

@@ -10,7 +10,7 @@ import { decodeWireRequest } from '../../src/cni/http-endpoint.js';
 import { parseHttpReply, postJson } from '../../src/cni/plugin/http-over-socket.js';
 import { runPlugin, type PostJson } from '../../src/cni/plugin/plugin.js';
 import { DEFAULT_SOCKET_PATH } from '../../src/cni/wire.js';
-import { startStubDaemon, type StubDaemon } from '../support/cni-stub-daemon.js';
+import { startMemoryDaemon, type MemoryDaemon } from '../support/cni-memory-daemon.js';
 
 const conf = (ipam: Record<string, unknown> = {}): string =>
   JSON.stringify({ cniVersion: '1.0.0', name: 'n', ipam: { type: 'ipkeeper', ...ipam } });
@@ -120,12 +120,11 @@ describe('HTTP over the unix socket', () => {
 
   describe('against the endpoint listener', () => {
     let dir: string;
-    let daemon: StubDaemon;
+    let daemon: MemoryDaemon;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'ipk-http-'));
-      daemon = await startStubDaemon(join(dir, 'run', 'd.sock'), {
-        subnets: { s: { cidrs: ['10.5.0.0/24'] } },
-        defaultSubnet: 's',
+      daemon = await startMemoryDaemon(join(dir, 'run', 'd.sock'), {
+        defaultSubnet: { name: 's', cidrBlock: '10.5.0.0/24' },
       });
     });
     after(async () => {
