@@ -7,8 +7,9 @@ import { parse } from 'yaml';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import type { IpamService } from '../../src/service/service.js';
 import { API_FIXTURES_DIR, lines, SEED_FILES, SEEDS_DIR, seededService } from './fixtures.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-describe('kubectl reads', () => {
+describe('kubectl reads', { skip: kubectlSkipReason() }, () => {
   let h: ApiHarness;
   let svc: IpamService;
   before(async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
-import { startKubectl } from '../support/kubectl.js';
+import { startKubectl, kubectlSkipReason } from '../support/kubectl.js';
 import type { IpamService } from '../../src/service/service.js';
 import { lines, seededService } from './fixtures.js';
 
@@ -16,7 +16,7 @@ spec:
   namespace: default
 `;
 
-describe('kubectl watch and paging', () => {
+describe('kubectl watch and paging', { skip: kubectlSkipReason() }, () => {
   let h: ApiHarness;
   let svc: IpamService;
   before(async () => {

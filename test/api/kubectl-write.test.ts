@@ -6,8 +6,9 @@ import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import type { IpamService } from '../../src/service/service.js';
 import { stateOf } from '../support/service.js';
 import { SEEDS_DIR, seededService } from './fixtures.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-describe('kubectl writes', () => {
+describe('kubectl writes', { skip: kubectlSkipReason() }, () => {
   let h: ApiHarness;
   let svc: IpamService;
   const NAME = 'vm-dynamic-01.default';

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { make } from '../e2e/e2e-support.js';
 import { CniHarness, E2E, type Attach, type Pod } from './cni-e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
 const pod = (name: string, namespace = 'default'): Pod => ({ namespace, name, uid: `uid-${name}` });
 const attach = (name: string, extra: Partial<Attach> = {}): Attach => ({
@@ -15,7 +16,7 @@ const attach = (name: string, extra: Partial<Attach> = {}): Attach => ({
   ...extra,
 });
 
-describe('one address, one object (real daemon, kubectl, plugin)', () => {
+describe('one address, one object (real daemon, kubectl, plugin)', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   let h: CniHarness;
 

@@ -6,8 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CniHarness } from '../cni-e2e/cni-e2e-support.js';
 import { E2E, make, seedPath } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-describe('operator endpoints', () => {
+describe('operator endpoints', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   before(async () => {
     e = await E2E.start();
@@ -70,7 +71,7 @@ describe('operator endpoints', () => {
   });
 });
 
-describe('operator endpoints: --history-limit', () => {
+describe('operator endpoints: --history-limit', { skip: kubectlSkipReason() }, () => {
   test('history retention: a daemon started with --history-limit 3 keeps the newest 3 entries', async () => {
     const e = await E2E.start({ args: ['--history-limit', '3'] });
     try {
@@ -91,7 +92,7 @@ describe('operator endpoints: --history-limit', () => {
   });
 });
 
-describe('operator endpoints: --quarantine-limit', () => {
+describe('operator endpoints: --quarantine-limit', { skip: kubectlSkipReason() }, () => {
   test('ENG-1 DUR-1 a /64 quarantine keeps the newest N releases; the oldest are reused first, the same after a restart', async () => {
     const e = await E2E.start({ args: ['--quarantine-limit', '2'] });
     try {
@@ -116,7 +117,7 @@ describe('operator endpoints: --quarantine-limit', () => {
   });
 });
 
-describe('operator endpoints: a stored object that does not load', () => {
+describe('operator endpoints: a stored object that does not load', { skip: kubectlSkipReason() }, () => {
   test('DUR-1 it is served and reported loudly (log line, /metrics, /healthz), never dropped; deleting it clears that', async () => {
     const e = await E2E.start();
     try {

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { E2E, assertFieldError, assertMacShape, inV4Cidr, make, seedPath } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-describe('reserved IPs through kubectl', () => {
+describe('reserved IPs through kubectl', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   const used = async (subnet = 'ovn-default'): Promise<number> =>
     (await e.subnetStatus(subnet))['v4usingIPs'] as number;

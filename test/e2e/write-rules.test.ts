@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CniHarness } from '../cni-e2e/cni-e2e-support.js';
-import { runKubectl } from '../support/kubectl.js';
+import { runKubectl, kubectlSkipReason } from '../support/kubectl.js';
 import { E2E, collectionPath, make, seedPath, type HttpReply, type Obj } from './e2e-support.js';
 
 /** The `metav1.Status` of a reply, with its causes. */
@@ -31,7 +31,7 @@ function status(r: HttpReply): {
   };
 }
 
-describe('write rules (real daemon, real kubectl)', () => {
+describe('write rules (real daemon, real kubectl)', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   const NAME = 'vm-dynamic-01.default';
   const IP_PATH = `${collectionPath('ips')}/${NAME}`;
