@@ -69,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       reason: p.reason,
     });
   const token = loadOrCreateToken(config.dataDir);
-  const tls = loadOrCreateTls(
+  const tls = await loadOrCreateTls(
     config.dataDir,
     config.listenHost,
     config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined,
