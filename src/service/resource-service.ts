@@ -10,6 +10,7 @@ import {
   plainChange,
 } from './kinds/kind.js';
 import { forStorage, metaForCreate, metaForUpdate, nextGeneration, timestamp } from './object-meta.js';
+import { checkDeletePreconditions, checkUpdatePreconditions } from './preconditions.js';
 import { checkNoNewFinalizers, keptBy } from './termination.js';
 import {
   API_VERSION,
@@ -44,24 +45,6 @@ export interface Entry {
   storedRevision: number;
   /** Newest revision at which its derived status changed (>= storedRevision); the served resourceVersion. */
   revision: number;
-}
-
-/** Whether `rv` names the entry's current version (the stored one, or the one its derived status moved to). */
-function matchesVersion(entry: Entry, rv: string): boolean {
-  return rv === String(entry.revision) || rv === String(entry.storedRevision);
-}
-
-/**
- * A uid in a write is a precondition, as the API server treats it: another object of the same name (deleted
- * and re-created since the client read it) is a conflict, never silently overwritten.
- */
-function checkUid(kind: KindName, entry: Entry, uid: string | undefined): void {
-  if (!uid || uid === entry.object.metadata.uid) return;
-  throw new ServiceError(
-    'Conflict',
-    `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${entry.object.metadata.uid ?? ''}`,
-    { kind, name: entry.object.metadata.name! },
-  );
 }
 
 /**
@@ -200,25 +183,7 @@ export class ResourceTable {
     return this.deps.locks.run(`${kind}/${name}`, async () => {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
-      const rv = obj.metadata.resourceVersion;
-      // No unconditional updates, as the API server refuses them for custom resources: a replace without
-      // the version it was based on would silently overwrite whatever changed since it was read.
-      if (rv === undefined || rv === '') {
-        throw new ServiceError('Invalid', 'must be specified for an update', {
-          kind,
-          name,
-          field: 'metadata.resourceVersion',
-          value: 0,
-        });
-      }
-      checkUid(kind, entry, obj.metadata.uid);
-      if (!matchesVersion(entry, rv)) {
-        throw new ServiceError(
-          'Conflict',
-          `the object has been modified; please apply your changes to the latest version and try again`,
-          { kind, name },
-        );
-      }
+      checkUpdatePreconditions(kind, entry, obj);
       const old = entry.object;
       // Status is derived from the engine; a status write changes nothing but is answered with the object.
       if (subresource === 'status') return this.serve(kind, entry);
@@ -245,15 +210,7 @@ export class ResourceTable {
     return this.deps.locks.run(`${kind}/${name}`, async () => {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
-      const pre = opts.preconditions;
-      checkUid(kind, entry, pre?.uid);
-      if (pre?.resourceVersion && !matchesVersion(entry, pre.resourceVersion)) {
-        throw new ServiceError(
-          'Conflict',
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${entry.revision}`,
-          { kind, name },
-        );
-      }
+      checkDeletePreconditions(kind, entry, opts.preconditions);
       return this.deleteEntry(kind, entry, opts.dryRun);
     });
   }
