@@ -123,6 +123,31 @@ function checkSameOwner(key: string, object: KubeObject, req: AddRequest): void 
 }
 
 /**
+ * IPR-6, IPR-7: a reservation gives its pod what it holds. A static address or MAC the pod asks for that
+ * differs is refused: granting it would move the reservation (whose addresses and MAC cannot change) to
+ * what one pod's annotation or runtime config said.
+ */
+function checkReservationHonoured(key: string, lease: Lease | undefined, alloc: AllocateRequest): void {
+  if (!lease) return;
+  const held = (a: Address): boolean =>
+    lease.addresses.some((h) => h.family === a.family && h.value === a.value);
+  const wrong = (alloc.addresses ?? []).find((a) => !held(a));
+  const wrongMac = typeof alloc.mac === 'number' && lease.mac !== undefined && alloc.mac !== lease.mac;
+  if (!wrong && !wrongMac) return;
+  const holds = [
+    ...lease.addresses.map((a) => formatValue(a.family, a.value)),
+    ...(lease.mac === undefined ? [] : [formatMac(lease.mac)]),
+  ];
+  const asked = wrong ? formatValue(wrong.family, wrong.value) : formatMac(alloc.mac as number);
+  throw new IpamError(
+    ErrorCode.AddressConflict,
+    `IP ${key} is a reservation holding ${holds.join(', ')}; this pod asks for ${asked}: drop the static request ` +
+      `(the pod gets what is reserved for it), or delete the reservation and create it with ${asked}`,
+    { holder: key },
+  );
+}
+
+/**
  * An IP object being deleted keeps its address only until its last finalizer goes; a pod given that address
  * now would lose it then, while it still uses it.
  */
@@ -166,6 +191,8 @@ export class CniOps {
       if (existing) checkSameOwner(key, existing.object, req);
       if (existing) checkNotTerminating(key, existing.object);
       const alloc = this.allocationRequest(key, req, existing?.object);
+      if (existing?.object.metadata.labels?.[LABEL_RESERVED] === 'true')
+        checkReservationHonoured(key, this.d.engine.getLease(key), alloc);
       const outcome = allocate(this.d.engine, alloc);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);
       const unchanged =

@@ -184,4 +184,28 @@ describe('service: reservations consumed by their pod (IPR-7, IPR-8, IPR-9)', ()
     await svc.delete('IP', 'vm.default', write);
     assert.equal(svc.engine.getLease('vm.default'), undefined, 'deleting it releases it');
   });
+
+  test("IPR-6 IPR-7 a static request of the reservation's pod for another address or MAC is refused, never moves it", async () => {
+    const svc = await open();
+    await svc.create('IP', reservation('vm', { v4IpAddress: '10.60.0.50' }), write);
+    const before = stateOf(svc);
+    const other = { ...pod('vm'), requested: { ips: [{ address: '10.60.0.51', family: 4 as const }] } };
+    await assert.rejects(svc.cniService.add(other), (e: unknown) => {
+      assert.ok(e instanceof IpamError && e.code === ErrorCode.AddressConflict, String(e));
+      assert.match(
+        e.message,
+        /vm\.default is a reservation holding 10\.60\.0\.50, .*; this pod asks for 10\.60\.0\.51/,
+      );
+      return true;
+    });
+    await assert.rejects(
+      svc.cniService.add({ ...pod('vm'), requested: { ips: [], mac: '02:00:00:00:00:99' } }),
+      {
+        name: 'IpamError',
+      },
+    );
+    assert.equal(stateOf(svc), before, 'the reservation is as it was');
+    const same = { ...pod('vm'), requested: { ips: [{ address: '10.60.0.50', family: 4 as const }] } };
+    assert.equal((await svc.cniService.add(same)).ips[0]!.address, '10.60.0.50');
+  });
 });
