@@ -7,10 +7,11 @@
  * - parallel: N ADDs with 16 in flight → allocations per second.
  *
  * ipkeeper talks to a REAL ipkeeperd (dist/daemon/main.js, SQLite in a temp data dir, `--default-subnet`
- * the bench subnet, so every ADD is committed with fsync and recorded as an IP object). `--stub` uses the
- * in-memory stub daemon instead (test/support/cni-stub-daemon.ts: the plugin and wire cost alone);
+ * the bench subnet, so every ADD is committed with fsync and recorded as an IP object). `--memory` uses the
+ * CNI endpoint and the real service on the memory store instead (test/support/cni-memory-daemon.ts: no
+ * SQLite, no fsync, no API);
  * `--socket PATH` a daemon already running. The last stdout line is one JSON object of figures.
- * Run: `npm run bench -- cni [--n 1000] [--parallel 16] [--stub | --socket PATH]`.
+ * Run: `npm run bench -- cni [--n 1000] [--parallel 16] [--memory | --socket PATH]`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPluginForTest, execCni, REPO_ROOT, type ExecResult } from '../../test/support/cni-exec.js';
-import { spawnStubDaemon } from '../../test/support/cni-stub-process.js';
+import { spawnMemoryDaemon } from '../../test/support/cni-memory-daemon-process.js';
 import { DAEMON, startDaemon, type RunningDaemon } from '../../test/support/daemon.js';
 
 const SUBNET = '10.99.0.0/16';
@@ -46,8 +47,8 @@ export interface CniBenchFigures {
   hostlocal_version_p50_ms: number;
   /** Size of the plugin executable that ran (one self-contained file, DEP-1). */
   executable_bytes: number;
-  /** `real`: an ipkeeperd started for the run; `stub`: the in-memory stub; `external`: `--socket`. */
-  daemon: 'real' | 'stub' | 'external';
+  /** `real`: an ipkeeperd started for the run; `memory`: the service on the memory store; `external`: `--socket`. */
+  daemon: 'real' | 'memory' | 'external';
 }
 
 interface Target {
@@ -63,7 +64,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
       n: { type: 'string' },
       parallel: { type: 'string' },
       socket: { type: 'string' },
-      stub: { type: 'boolean' },
+      memory: { type: 'boolean' },
     },
   });
   const n = Number(values.n ?? 1000);
@@ -71,12 +72,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
   if (!existsSync(HOST_LOCAL))
     throw new Error(`${HOST_LOCAL} missing: apt-get install containernetworking-plugins`);
   const dir = mkdtempSync(join(tmpdir(), 'ipk-bench-cni-'));
-  let stub: ChildProcess | undefined;
+  let memoryDaemon: ChildProcess | undefined;
   let real: RunningDaemon | undefined;
-  const mode: CniBenchFigures['daemon'] = values.socket ? 'external' : values.stub ? 'stub' : 'real';
+  const mode: CniBenchFigures['daemon'] = values.socket ? 'external' : values.memory ? 'memory' : 'real';
   try {
     let socket = values.socket ?? join(dir, 'run', 'ipkeeper.sock');
-    if (mode === 'stub') stub = await spawnStubDaemon(socket, SUBNET);
+    if (mode === 'memory') memoryDaemon = await spawnMemoryDaemon(socket, SUBNET);
     if (mode === 'real') {
       if (!existsSync(DAEMON)) throw new Error(`${DAEMON} missing: npm run build`);
       real = await startDaemon({
@@ -140,7 +141,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<CniB
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return figures;
   } finally {
-    stub?.kill('SIGTERM');
+    memoryDaemon?.kill('SIGTERM');
     await real?.stop();
     rmSync(dir, { recursive: true, force: true });
   }

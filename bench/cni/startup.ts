@@ -1,7 +1,7 @@
 /**
  * Where the plugin's start-up time goes, and how the choices compare: each variant is exec'd the way a
  * runtime execs a plugin (fresh process, CNI variables + PATH only), N times, variants interleaved so
- * machine load hits all alike. ADD variants talk to the in-memory stub daemon (the same idempotent ADD each
+ * machine load hits all alike. ADD variants talk to the real service on the memory store (test/support/cni-memory-daemon.ts) (the same idempotent ADD each
  * time), so they measure the plugin and the wire, not the store. Prints a table on stderr and one JSON line
  * (p50 ms per variant, and the executable's size) on stdout. Figures are in docs/cni.md.
  *
@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BUN_BUILD_FLAGS, buildPluginExecutable } from '../../src/cni/build-plugin.js';
 import { execCni } from '../../test/support/cni-exec.js';
-import { spawnStubDaemon } from '../../test/support/cni-stub-process.js';
+import { spawnMemoryDaemon } from '../../test/support/cni-memory-daemon-process.js';
 import { quantile } from './index.js';
 
 interface Variant {
@@ -32,10 +32,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Reco
   });
   const n = Number(values.n ?? 200);
   const dir = mkdtempSync(join(tmpdir(), 'ipk-startup-'));
-  let stub: ChildProcess | undefined;
+  let memoryDaemon: ChildProcess | undefined;
   try {
     const socket = join(dir, 'run', 'ipkeeper.sock');
-    stub = await spawnStubDaemon(socket, '10.99.0.0/16');
+    memoryDaemon = await spawnMemoryDaemon(socket, '10.99.0.0/16');
     const chosen = join(dir, 'ipkeeper');
     buildPluginExecutable(chosen);
     // The same build without --bytecode: what compiling the code ahead of time buys.
@@ -92,7 +92,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Reco
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return out;
   } finally {
-    stub?.kill('SIGTERM');
+    memoryDaemon?.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,7 @@
 // Engine benchmark: the scenarios of Kube-OVN's own IPAM benchmark (test/unittest/ipam_bench), so the
-// figures compare one to one. Progress goes to stderr; the last stdout line is one JSON object of figures.
+// figures compare one to one. Each scenario runs 3 rounds; every figure is the median of those rounds (bytes
+// included, from the same rounds), and `_min`/`_max` give the spread of allocations — as Kube-OVN's figures are
+// medians of three. Progress goes to stderr; the last stdout line is one JSON object of figures.
 import type * as CoreModule from '../../src/core/index.js';
 import { type Address } from '../../src/core/index.js';
 
@@ -69,14 +71,28 @@ function run(cidrBlock: string, statics: Address[][] | undefined): Run {
   };
 }
 
-function best(f: () => Run, rounds = 3): Run {
-  let out: Run | undefined;
-  for (let i = 0; i < rounds; i++) {
-    const r = f();
-    if (!out || r.allocsPerS > out.allocsPerS)
-      out = { ...r, bytesPerHeld: Math.min(r.bytesPerHeld, out?.bytesPerHeld ?? Infinity) };
-  }
-  return out!;
+/** The median of each figure over `rounds` runs (all from the same rounds), and the spread of allocations. */
+interface Summary extends Run {
+  allocsMin: number;
+  allocsMax: number;
+}
+
+const ROUNDS = 3;
+
+function median(f: () => Run, rounds = ROUNDS): Summary {
+  const runs = Array.from({ length: rounds }, f);
+  const mid = (pick: (r: Run) => number): number => {
+    const xs = runs.map(pick).sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)]!;
+  };
+  const allocs = runs.map((r) => r.allocsPerS);
+  return {
+    allocsPerS: mid((r) => r.allocsPerS),
+    releasesPerS: mid((r) => r.releasesPerS),
+    bytesPerHeld: mid((r) => r.bytesPerHeld),
+    allocsMin: Math.min(...allocs),
+    allocsMax: Math.max(...allocs),
+  };
 }
 
 function subnetCreation(cidrBlock: string): { us: number; bytes: number } {
@@ -102,17 +118,17 @@ log(
   `first scattered IPv4 address: 10.${Number((first.value >> 16n) & 255n)}.${Number((first.value >> 8n) & 255n)}.${Number(first.value & 255n)}`,
 );
 
-const serial4 = best(() => run(v4, undefined));
+const serial4 = median(() => run(v4, undefined));
 log(`serial v4: ${JSON.stringify(serial4)}`);
 const s4 = scatteredFor(v4);
-const scattered4 = best(() => run(v4, s4));
+const scattered4 = median(() => run(v4, s4));
 log(`scattered v4: ${JSON.stringify(scattered4)}`);
-const serial6 = best(() => run(v6, undefined));
+const serial6 = median(() => run(v6, undefined));
 log(`serial v6: ${JSON.stringify(serial6)}`);
 const s6 = scatteredFor(v6);
-const scattered6 = best(() => run(v6, s6));
+const scattered6 = median(() => run(v6, s6));
 log(`scattered v6: ${JSON.stringify(scattered6)}`);
-const dual = best(() => run(`${v4},${v6}`, undefined));
+const dual = median(() => run(`${v4},${v6}`, undefined));
 log(`dual: ${JSON.stringify(dual)}`);
 const sub8 = subnetCreation('10.0.0.0/8');
 const sub64 = subnetCreation('fd00:1::/64');
@@ -135,5 +151,16 @@ console.log(
     subnet_create_v6_64_us: sub64.us,
     subnet_create_v4_8_bytes: sub8.bytes,
     subnet_create_v6_64_bytes: sub64.bytes,
+    rounds: ROUNDS,
+    serial_v4_allocs_per_s_min: serial4.allocsMin,
+    serial_v4_allocs_per_s_max: serial4.allocsMax,
+    scattered_v4_allocs_per_s_min: scattered4.allocsMin,
+    scattered_v4_allocs_per_s_max: scattered4.allocsMax,
+    serial_v6_allocs_per_s_min: serial6.allocsMin,
+    serial_v6_allocs_per_s_max: serial6.allocsMax,
+    scattered_v6_allocs_per_s_min: scattered6.allocsMin,
+    scattered_v6_allocs_per_s_max: scattered6.allocsMax,
+    dual_allocs_per_s_min: dual.allocsMin,
+    dual_allocs_per_s_max: dual.allocsMax,
   }),
 );

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.js';
-import { ParseError, parseJson, parseYaml } from './json.js';
+import { ParseError, type ParsedDocument, parseJsonDocument, parseYaml } from './json.js';
 import type { JsonValue } from './resource-service.js';
 
 /** Default limit: 3 MiB, as the Kubernetes API server's request size limit. */
@@ -33,15 +33,23 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parse a body as JSON or YAML. An empty body is a 400 too: every write needs one. */
-export function parseBody(text: string, format: 'json' | 'yaml'): JsonValue {
+/**
+ * Parse a body as JSON or YAML, with the paths of fields given twice (JSON only: YAML refuses duplicate keys
+ * itself). An empty body is a 400 too: every write needs one.
+ */
+export function parseBodyDocument(text: string, format: 'json' | 'yaml'): ParsedDocument {
   if (text.trim() === '')
     throw ApiError.badRequest('the request body is empty; send the object as JSON or YAML');
   try {
-    return format === 'json' ? parseJson(text) : parseYaml(text);
+    return format === 'json' ? parseJsonDocument(text) : { value: parseYaml(text), duplicates: [] };
   } catch (e) {
     if (e instanceof ParseError)
       throw ApiError.badRequest(`the request body could not be decoded: ${e.message}`);
     throw e;
   }
+}
+
+/** Parse a body as JSON or YAML, when duplicate fields do not matter (a DeleteOptions body). */
+export function parseBody(text: string, format: 'json' | 'yaml'): JsonValue {
+  return parseBodyDocument(text, format).value;
 }

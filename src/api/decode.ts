@@ -18,12 +18,51 @@ export interface Decoded {
   warnings: string[];
 }
 
-/** Check and convert a body. `nameFromUrl` fills an empty name and must match a given one. */
+/**
+ * Fields a body gave twice, per `fieldValidation` as the API server treats them: Strict refuses them (400,
+ * `strict decoding error: duplicate field "spec.x"`), Warn keeps the last and returns a warning for each,
+ * Ignore keeps the last. `unknown` (unknown-field messages) are reported in the same error, as strict decoding
+ * does.
+ */
+export function checkStrictDecoding(
+  def: KindDefinition,
+  validation: FieldValidation,
+  duplicates: readonly string[],
+  unknown: readonly string[] = [],
+): string[] {
+  const problems = [
+    ...unknown.map((p) => `unknown field "${p}"`),
+    ...duplicates.map((p) => `duplicate field "${p}"`),
+  ];
+  if (problems.length === 0 || validation === 'Ignore') return [];
+  if (validation === 'Warn') return problems;
+  throw ApiError.badRequest(
+    `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${problems.join(', ')}`,
+    [
+      ...unknown.map((p) =>
+        fieldCause(
+          'FieldValueUnknown',
+          p,
+          `field not declared in the ${def.kind} schema; remove it or check its spelling (kubectl explain ${def.singular})`,
+        ),
+      ),
+      ...duplicates.map((p) =>
+        fieldCause('FieldValueDuplicate', p, 'given more than once; keep one (strict decoding keeps none)'),
+      ),
+    ],
+  );
+}
+
+/**
+ * Check and convert a body. `nameFromUrl` fills an empty name and must match a given one; `duplicates` are the
+ * fields the body gave twice.
+ */
 export function decodeObject(
   def: KindDefinition,
   body: JsonValue,
   validation: FieldValidation,
   nameFromUrl: string | undefined,
+  duplicates: readonly string[] = [],
 ): Decoded {
   if (!isObject(body))
     throw ApiError.badRequest(
@@ -52,23 +91,7 @@ export function decodeObject(
   const name =
     bodyName || nameFromUrl || (typeof meta['generateName'] === 'string' ? meta['generateName'] : '');
   if (result.causes.length > 0) throw ApiError.invalid(subjectOf(def, name), result.causes);
-  const warnings: string[] = [];
-  if (result.unknown.length > 0) {
-    const list = result.unknown.map((p) => `unknown field "${p}"`);
-    if (validation === 'Strict') {
-      throw ApiError.badRequest(
-        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${list.join(', ')}`,
-        result.unknown.map((p) =>
-          fieldCause(
-            'FieldValueUnknown',
-            p,
-            `field not declared in the ${def.kind} schema; remove it or check its spelling (kubectl explain ${def.singular})`,
-          ),
-        ),
-      );
-    }
-    if (validation === 'Warn') warnings.push(...list);
-  }
+  const warnings = checkStrictDecoding(def, validation, duplicates, result.unknown);
   const value = result.value as Record<string, JsonValue>;
   const object = { ...value, apiVersion: expected, kind: def.kind } as unknown as KubeObject;
   object.metadata = (isObject(value['metadata']) ? value['metadata'] : {}) as KubeObject['metadata'];

@@ -2,8 +2,7 @@
  * Metadata helpers the API layer uses on every write: validation of user-settable metadata (labels,
  * annotations, finalizers, the name) as Kubernetes applies it, and structural JSON equality and copies for
  * patches. The metadata rules themselves (uid, generation, finalizers, deletion) belong to the service
- * (src/service/object-meta.ts); the in-memory stand-in used by the API's own tests keeps its copy of them in
- * test/support/object-meta-rules.ts.
+ * (src/service/object-meta.ts, resource-service.ts) and are tested there, on the real service.
  */
 import { DNS1123_SUBDOMAIN } from '../core/index.js';
 import { fieldCause, type StatusCause } from './errors.js';

@@ -6,8 +6,8 @@
  */
 import { timestamp } from '../service/object-meta.js';
 import { applyConfiguration, checkApplyRequest } from './apply.js';
-import { parseBody, readBody } from './body.js';
-import { decodeObject } from './decode.js';
+import { parseBody, parseBodyDocument, readBody } from './body.js';
+import { checkStrictDecoding, decodeObject } from './decode.js';
 import { ApiError, fieldCause, isApiError } from './errors.js';
 import { apiVersionOf, subjectOf } from './kinds/index.js';
 import { bodyTypeOf, unsupportedMediaType } from './negotiate.js';
@@ -27,18 +27,25 @@ const MAX_ATTEMPTS = 5;
 
 type Patcher = (current: JsonValue | undefined) => JsonValue;
 
+/** A JSON patch body; a field given twice is handled per fieldValidation, as in an object body. */
+async function readJsonPatchBody(rr: ResourceRequest): Promise<JsonValue> {
+  const body = parseBodyDocument(await readBody(rr.req, rr.bodyLimit), 'json');
+  rr.warnings.push(...checkStrictDecoding(rr.def, writeOptions(rr).fieldValidation, body.duplicates));
+  return body.value;
+}
+
 /** A patch as a function of the current object; `creates` when it may be applied to no object at all. */
 async function readPatch(rr: ResourceRequest): Promise<{ patcher: Patcher; creates: boolean }> {
   const contentType = rr.req.headers['content-type'];
   const type = bodyTypeOf(contentType);
   if (type === 'merge-patch') {
-    const patch = parseBody(await readBody(rr.req, rr.bodyLimit), 'json');
+    const patch = await readJsonPatchBody(rr);
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
       throw ApiError.badRequest('a merge patch must be a JSON object');
     return { patcher: (current) => applyMergePatch(current ?? null, patch), creates: false };
   }
   if (type === 'json-patch') {
-    const ops = parseJsonPatch(parseBody(await readBody(rr.req, rr.bodyLimit), 'json'));
+    const ops = parseJsonPatch(await readJsonPatchBody(rr));
     return { patcher: (current) => applyJsonPatch(current ?? null, ops), creates: false };
   }
   if (type === 'apply-patch') {

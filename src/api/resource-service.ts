@@ -135,8 +135,8 @@ export interface ResourceService {
    */
   create(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject>;
   /**
-   * Replace spec and metadata (status is kept). `obj.metadata.resourceVersion` must equal the current
-   * one, else `ApiError` Conflict. Removing the last finalizer of a terminating object deletes it;
+   * Replace spec and metadata (status is kept). `obj.metadata.resourceVersion` is required (else Invalid:
+   * no unconditional updates, as for custom resources) and must equal the current one, else Conflict. Removing the last finalizer of a terminating object deletes it;
    * the object is then returned as it was last stored.
    */
   update(kind: KindName, obj: KubeObject, opts: WriteOptions): Promise<KubeObject>;

@@ -67,6 +67,11 @@ export interface ApiServerOptions {
   /** `/readyz` answers 200 only while this returns true (default: always). */
   ready?: () => boolean;
   /**
+   * Problems that do not stop the server from serving (e.g. stored objects not in effect): the probes still
+   * answer 200, so clients can reach the API to fix them, but their body lists each one.
+   */
+  healthWarnings?: () => readonly string[];
+  /**
    * Extra authenticated GET endpoints by path (the daemon's `/metrics` and history query). Each answers
    * with a content type and a body; thrown errors are mapped like any other.
    */
@@ -104,8 +109,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     switch (r.type) {
       case 'probe': {
         const ok = r.name !== 'readyz' || (opts.ready?.() ?? true);
+        const warnings = opts.healthWarnings?.() ?? [];
+        const body = !ok
+          ? 'not ready'
+          : warnings.length === 0
+            ? 'ok'
+            : `ok, with ${warnings.length} warning(s):\n${warnings.map((w) => `[!] ${w}`).join('\n')}\n`;
         res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-        res.end(ok ? 'ok' : 'not ready');
+        res.end(body);
         return true;
       }
       case 'version':

@@ -3,7 +3,7 @@
  * once at the edge). {@link IPAM_ERROR_MAP} is the table docs/api.md shows and a test pins.
  */
 import { ErrorCode, IpamError } from '../core/errors.js';
-import { ServiceError, type ServiceErrorCode } from '../service/errors.js';
+import { type FieldProblem, ServiceError, type ServiceErrorCode } from '../service/errors.js';
 import { ApiError, fieldCause, type CauseType, type ErrorSubject, type StatusReason } from './errors.js';
 
 /** `metav1.Status` as served. */
@@ -102,6 +102,12 @@ export const SERVICE_ERROR_MAP: Readonly<Record<ServiceErrorCode, { code: number
   Unavailable: { code: 503, reason: 'ServiceUnavailable' },
 };
 
+const PROBLEM_CAUSE: Readonly<Record<FieldProblem, CauseType>> = {
+  invalid: 'FieldValueInvalid',
+  forbidden: 'FieldValueForbidden',
+  required: 'FieldValueRequired',
+};
+
 const STANDARD_CONFLICT =
   'the object has been modified; please apply your changes to the latest version and try again';
 
@@ -125,7 +131,7 @@ function fromServiceError(e: ServiceError, subject: ErrorSubject | undefined): A
         e.field ? [fieldCause('FieldValueForbidden', field, e.message)] : [],
       );
     case 'Invalid':
-      return ApiError.invalid(s, [fieldCause('FieldValueInvalid', field, e.message)]);
+      return ApiError.invalid(s, [fieldCause(PROBLEM_CAUSE[e.problem], field, e.message, e.value)]);
     case 'Unavailable':
       return new ApiError('ServiceUnavailable', 503, e.message, { retryAfterSeconds: 1 });
   }

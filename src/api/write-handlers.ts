@@ -1,5 +1,6 @@
 /** POST (create), PUT (update, status update) and DELETE. */
-import { readBody, parseBody } from './body.js';
+import { readBody, parseBody, parseBodyDocument } from './body.js';
+import type { ParsedDocument } from './json.js';
 import { decodeObject } from './decode.js';
 import { ApiError } from './errors.js';
 import { subjectOf } from './kinds/index.js';
@@ -22,12 +23,12 @@ export function writeOptions(rr: ResourceRequest): WriteOptions {
 }
 
 /** Read and parse a JSON or YAML object body (415 for anything else). */
-async function readObjectBody(rr: ResourceRequest): Promise<JsonValue> {
+async function readObjectBody(rr: ResourceRequest): Promise<ParsedDocument> {
   const type = bodyTypeOf(rr.req.headers['content-type']);
   if (type !== 'json' && type !== 'yaml') {
     throw unsupportedMediaType(rr.req.headers['content-type'], ['application/json', 'application/yaml']);
   }
-  return parseBody(await readBody(rr.req, rr.bodyLimit), type);
+  return parseBodyDocument(await readBody(rr.req, rr.bodyLimit), type);
 }
 
 /** Reply with the written object, as JSON or (kubectl asks for it after writes) a Table. */
@@ -45,7 +46,8 @@ export function sendWritten(rr: ResourceRequest, code: number, obj: KubeObject):
 
 export async function handleCreate(rr: ResourceRequest): Promise<void> {
   const opts = writeOptions(rr);
-  const decoded = decodeObject(rr.def, await readObjectBody(rr), opts.fieldValidation, undefined);
+  const body = await readObjectBody(rr);
+  const decoded = decodeObject(rr.def, body.value, opts.fieldValidation, undefined, body.duplicates);
   rr.warnings.push(...decoded.warnings);
   if (!decoded.object.metadata.name && !decoded.object.metadata.generateName) {
     throw ApiError.invalid(subjectOf(rr.def, ''), [
@@ -69,7 +71,8 @@ export async function handleCreate(rr: ResourceRequest): Promise<void> {
 export async function handleUpdate(rr: ResourceRequest): Promise<void> {
   const opts = writeOptions(rr);
   const name = rr.name ?? '';
-  const decoded = decodeObject(rr.def, await readObjectBody(rr), opts.fieldValidation, name);
+  const body = await readObjectBody(rr);
+  const decoded = decodeObject(rr.def, body.value, opts.fieldValidation, name, body.duplicates);
   rr.warnings.push(...decoded.warnings);
   // PUT of a missing custom resource is a 404 (custom resources do not allow create-on-update).
   if (!rr.service.get(rr.def.kind, name)) throw ApiError.notFound(subjectOf(rr.def, name));

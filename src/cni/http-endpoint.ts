@@ -9,7 +9,7 @@ const MAX_BODY_BYTES = MAX_STDIN_BYTES * 2 + 64 * 1024;
 
 /**
  * A `node:http` request listener for the daemon's unix socket serving `POST /v1/cni`. The daemon mounts it
- * (alone, or before its other routes); the test stub daemon uses it as is. Answers 200 with
+ * (alone, or before its other routes); the tests' memory daemon (test/support/cni-memory-daemon.ts) uses it as is. Answers 200 with
  * `{exitCode, stdout}` for every CNI call, including failed ones; 4xx only for requests that are not CNI
  * calls at all (wrong path, body not a wire request), which the plugin turns into "try again later".
  */

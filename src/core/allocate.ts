@@ -1,5 +1,6 @@
 import { type Address, type Family, familyName, formatValue } from './ip/address.js';
 import { cidrContains, formatCidr } from './ip/cidr.js';
+import { checkNotIpv4Alias } from './ip/ipv4-alias.js';
 import { type RangeSet } from './ip/range-set.js';
 import { type Effect, type Outcome } from './effects.js';
 import { type Engine } from './engine.js';
@@ -64,6 +65,7 @@ function splitByFamily(addresses: readonly Address[] | undefined): ReadonlyMap<F
   if (!addresses || addresses.length === 0) return NO_STATICS;
   const out = new Map<Family, bigint>();
   for (const a of addresses ?? []) {
+    checkNotIpv4Alias(a.family, { start: a.value, end: a.value }, formatValue(a.family, a.value));
     if (out.has(a.family)) {
       throw new IpamError(
         ErrorCode.InvalidIPFamily,

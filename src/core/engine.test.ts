@@ -351,7 +351,12 @@ describe('SPP-3 SPP-5 SPP-8 SpiderIPPools', () => {
           ips: ['10.6.0.1-10.6.0.9'],
           excludeIPs: ['10.6.0.1'],
         }),
-      { code: ErrorCode.InUse, holder: 'ns/pod' },
+      {
+        code: ErrorCode.InUse,
+        field: 'spec.excludeIPs',
+        holder: 'ns/pod',
+        includes: 'exclude an IP address 10.6.0.1',
+      },
     );
     addSpiderPool(engine, { name: 'p', subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.5'] });
     assert.deepEqual(engine.spiderPools.get('p')?.ipsText, ['10.6.0.1-10.6.0.5']);

@@ -122,28 +122,26 @@ export class Engine {
       }
     }
     const old = this.subnets.get(model.name);
-    if (old) {
-      const inUse = this.subnetHeldCount(old);
-      if (inUse > 0) {
-        if (old.cidrBlock !== model.cidrBlock) {
-          throw new IpamError(
-            ErrorCode.InUse,
-            `spec.cidrBlock of subnet ${old.name} cannot change while ${inUse} address(es) are in use; release them first`,
-            { field: 'spec.cidrBlock' },
-          );
-        }
-        if (old.gatewayText !== model.gatewayText) {
-          throw new IpamError(
-            ErrorCode.InUse,
-            `spec.gateway of subnet ${old.name} cannot change while ${inUse} address(es) are in use; release them first`,
-            { field: 'spec.gateway' },
-          );
-        }
-      }
-    }
+    if (old && old.cidrBlock !== model.cidrBlock) this.checkSubnetIdle(old.name, 'spec.cidrBlock');
+    if (old && old.gatewayText !== model.gatewayText) this.checkSubnetIdle(old.name, 'spec.gateway');
     this.subnets.set(model.name, model);
     for (const f of model.families) this.space(f.space, f.family);
     this.invalidate();
+  }
+
+  /**
+   * SUB-9: refuses a change of `field` of subnet `name` while any of its addresses is held, saying how many.
+   * Callers may ask before the rest of a new spec is judged, so the reason given is the one that matters.
+   */
+  checkSubnetIdle(name: string, field: 'spec.cidrBlock' | 'spec.gateway'): void {
+    const subnet = this.subnets.get(name);
+    const inUse = subnet ? this.subnetHeldCount(subnet) : 0;
+    if (inUse === 0) return;
+    throw new IpamError(
+      ErrorCode.InUse,
+      `${field} of subnet ${name} cannot change while ${inUse} address(es) are in use; release them first`,
+      { field },
+    );
   }
 
   /** Removes a subnet; refused while any of its addresses is held (SUB-9). */
@@ -256,10 +254,13 @@ export class Engine {
       const space = this.spaces.get(old.space);
       for (const [value, lease] of this.heldIn(space, old.effective)) {
         if (!model.effective.contains(value)) {
+          // Name the field that took it away: still listed in ips means it was excluded.
+          const field = model.ips.contains(value) ? 'spec.excludeIPs' : 'spec.ips';
+          const verb = field === 'spec.ips' ? 'remove' : 'exclude';
           throw new IpamError(
             ErrorCode.InUse,
-            `spec.ips: Forbidden: remove an IP address ${formatValue(old.family, value)} that is being used by ${lease.key}, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
-            { field: 'spec.ips', holder: lease.key },
+            `${field}: Forbidden: ${verb} an IP address ${formatValue(old.family, value)} that is being used by ${lease.key}, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
+            { field, holder: lease.key },
           );
         }
       }

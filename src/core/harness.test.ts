@@ -3,7 +3,8 @@
  * it stays out of the build and out of the engine's dependency rule).
  */
 import assert from 'node:assert/strict';
-import { type Address, type Family, formatValue, parseAddress } from './ip/address.js';
+import fc from 'fast-check';
+import { type Address, type Family, familyMax, formatValue, parseAddress } from './ip/address.js';
 import { Engine, type EngineSnapshot } from './engine.js';
 import { type ErrorCode, IpamError } from './errors.js';
 import { type Outcome } from './effects.js';
@@ -16,6 +17,15 @@ import { type SpiderPoolInput, buildSpiderPool } from './model/spider-pool.js';
 import { type ReservationInput, buildReservation } from './model/reservation.js';
 
 export const SEED = 42;
+
+/**
+ * Any address value of `family` that ipkeeper manages: IPv6 values below 2^48 (which hold the IPv4-mapped
+ * and IPv4-compatible blocks, refused everywhere) are moved above it, keeping fast-check's bias to edges.
+ */
+export function managedValue(family: Family): fc.Arbitrary<bigint> {
+  const any = fc.bigInt({ min: 0n, max: familyMax(family) });
+  return family === 4 ? any : any.map((v) => (v < 1n << 48n ? v + (1n << 48n) : v));
+}
 
 export function newEngine(seed = SEED): Engine {
   return new Engine({ random: mulberry32(seed) });

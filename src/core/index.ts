@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './ip/address.js';
 export * from './ip/cidr.js';
+export * from './ip/ipv4-alias.js';
 export * from './ip/range.js';
 export * from './ip/range-set.js';
 export * from './random.js';

@@ -71,11 +71,11 @@ function parses(pem: string): boolean {
  * and kept in DIR/tls.crt and DIR/tls.key (0600). kubectl sends a bearer token only over HTTPS, so the API
  * is HTTPS even on loopback; the kubeconfig trusts this certificate.
  */
-export function loadOrCreateTls(
+export async function loadOrCreateTls(
   dataDir: string,
   host: string,
   given?: { certFile: string; keyFile: string },
-): { cert: string; key: string; ca: string | undefined } {
+): Promise<{ cert: string; key: string; ca: string | undefined }> {
   if (given)
     return {
       cert: readFileSync(given.certFile, 'utf8'),
@@ -99,7 +99,7 @@ export function loadOrCreateTls(
     // A kept certificate OpenSSL cannot read (one an older ipkeeperd encoded badly) is made again.
     if (parses(cert)) return { cert, key: readFileSync(keyPath, 'utf8'), ca: cert };
   }
-  const made = generateSelfSignedCertificate({ hosts, commonName: 'ipkeeperd' });
+  const made = await generateSelfSignedCertificate({ hosts, commonName: 'ipkeeperd' });
   writeFileSync(keyPath, made.key, { mode: 0o600 });
   chmodSync(keyPath, 0o600);
   writeFileSync(certPath, made.cert, { mode: 0o600 });

@@ -14,7 +14,7 @@ import { type Store } from '../store/store.js';
 import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
 import { createLogger } from './logger.js';
-import { type CniCounters, operatorRoutes } from './operator-routes.js';
+import { type CniCounters, countCniFailure, healthWarnings, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
 
 async function openStore(config: DaemonConfig): Promise<Store> {
@@ -61,8 +61,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     nodeName: config.nodeName,
     quarantineCap: config.quarantineLimit,
   });
+  // Loud, not fatal: the rest of the store works, and the API serves these objects so they can be fixed.
+  for (const p of service.loadProblems)
+    log.error('stored object not in effect: it did not load into the engine; fix or delete it', {
+      kind: p.kind,
+      name: p.name,
+      reason: p.reason,
+    });
   const token = loadOrCreateToken(config.dataDir);
-  const tls = loadOrCreateTls(
+  const tls = await loadOrCreateTls(
     config.dataDir,
     config.listenHost,
     config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined,
@@ -75,6 +82,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger: log.child({ component: 'api' }),
     tls: { cert: tls.cert, key: tls.key },
     extraRoutes: operatorRoutes(service, counters),
+    healthWarnings: () => healthWarnings(service),
   });
   const { url } = await api.listen(config.listenHost, config.listenPort);
 
@@ -90,8 +98,7 @@ export async function main(argv: readonly string[]): Promise<void> {
           code: f.error.code,
           msg: f.error.msg,
         });
-        const key = `command="${f.command}",code="${f.error.code}"`;
-        counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
+        countCniFailure(counters, f.command, f.error.code);
       },
     }),
   );
@@ -107,6 +114,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     store: store.kind,
     leases: stats.leases,
     revision: stats.revision,
+    notInEffect: service.loadProblems.length,
   });
   process.stdout.write(`ipkeeperd ready api=${url} socket=${config.socket} kubeconfig=${kubeconfig}\n`);
 

@@ -3,7 +3,21 @@ import { type IpamService } from '../service/service.js';
 
 /** Counters the daemon keeps about CNI calls (the edges log failures once and count them here). */
 export interface CniCounters {
+  /** By `command="…",code="…"` label pairs. */
   failures: Map<string, number>;
+}
+
+/** The commands of the CNI specification; anything else a caller puts in CNI_COMMAND is counted as `other`. */
+const CNI_COMMANDS = new Set(['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION']);
+
+/**
+ * Counts one failed CNI call. The label set stays bounded whatever a runtime sends: CNI_COMMAND is the
+ * caller's text, and one series per distinct value would let any local user grow the daemon's memory and
+ * every scrape without limit (and break the exposition format with a quote).
+ */
+export function countCniFailure(counters: CniCounters, command: string, code: number): void {
+  const key = `command="${CNI_COMMANDS.has(command) ? command : 'other'}",code="${Math.trunc(code)}"`;
+  counters.failures.set(key, (counters.failures.get(key) ?? 0) + 1);
 }
 
 function label(value: string): string {
@@ -43,11 +57,27 @@ export function metricsText(service: IpamService, cni: CniCounters): string {
   }
   lines.push(...available);
   lines.push(
+    '# HELP ipkeeper_objects_not_in_effect Stored objects that did not load into the engine (see /healthz), by kind.',
+    '# TYPE ipkeeper_objects_not_in_effect gauge',
+  );
+  for (const kind of Object.keys(stats.kinds)) {
+    const n = service.loadProblems.filter((p) => p.kind === kind).length;
+    lines.push(`ipkeeper_objects_not_in_effect{kind="${kind}"} ${n}`);
+  }
+  lines.push(
     '# HELP ipkeeper_cni_failures_total Failed CNI calls, by command and CNI code.',
     '# TYPE ipkeeper_cni_failures_total counter',
   );
   for (const [key, n] of cni.failures) lines.push(`ipkeeper_cni_failures_total{${key}} ${n}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What the health endpoints list: each stored object that is served but not in effect, and how to fix it. */
+export function healthWarnings(service: IpamService): string[] {
+  return service.loadProblems.map(
+    (p) =>
+      `${p.kind} "${p.name}" is stored but not in effect (it did not load): ${p.reason}; fix it (kubectl edit) or delete it`,
+  );
 }
 
 /**

@@ -136,6 +136,46 @@ function checkSameOwner(key: string, object: KubeObject, req: AddRequest): void 
 }
 
 /**
+ * IPR-6, IPR-7: a reservation gives its pod what it holds. A static address or MAC the pod asks for that
+ * differs is refused: granting it would move the reservation (whose addresses and MAC cannot change) to
+ * what one pod's annotation or runtime config said.
+ */
+function checkReservationHonoured(key: string, lease: Lease | undefined, alloc: AllocateRequest): void {
+  if (!lease) return;
+  const held = (a: Address): boolean =>
+    lease.addresses.some((h) => h.family === a.family && h.value === a.value);
+  const wrong = (alloc.addresses ?? []).find((a) => !held(a));
+  const wrongMac = typeof alloc.mac === 'number' && lease.mac !== undefined && alloc.mac !== lease.mac;
+  if (!wrong && !wrongMac) return;
+  const holds = [
+    ...lease.addresses.map((a) => formatValue(a.family, a.value)),
+    ...(lease.mac === undefined ? [] : [formatMac(lease.mac)]),
+  ];
+  const asked = wrong ? formatValue(wrong.family, wrong.value) : formatMac(alloc.mac as number);
+  throw new IpamError(
+    ErrorCode.AddressConflict,
+    `IP ${key} is a reservation holding ${holds.join(', ')}; this pod asks for ${asked}: drop the static request ` +
+      `(the pod gets what is reserved for it), or delete the reservation and create it with ${asked}`,
+    { holder: key },
+  );
+}
+
+/**
+ * An IP object being deleted keeps its address only until its last finalizer goes; a pod given that address
+ * now would lose it then, while it still uses it.
+ */
+function checkNotTerminating(key: string, object: KubeObject): void {
+  if (!object.metadata.deletionTimestamp) return;
+  const finalizers = (object.metadata.finalizers ?? []).join(', ');
+  throw new IpamError(
+    ErrorCode.AddressConflict,
+    `IP ${key} is being deleted; its address is released when its finalizers (${finalizers}) are removed: ` +
+      `remove them (kubectl patch ip ${key} --type merge -p '{"metadata":{"finalizers":null}}'), then add again`,
+    { holder: key },
+  );
+}
+
+/**
  * One part of a lease key: kept as it is when it already fits an object name (`valid`, at most `max`
  * characters), else a readable prefix plus a hash of the original. The mapping must stay one-to-one: the
  * CNI spec allows upper case, `_` and `.` in container IDs and Linux in interface names, and lower-casing
@@ -162,7 +202,10 @@ export class CniOps {
     return this.d.locks.run(`IP/${key}`, async () => {
       const existing = this.d.resources.entry('IP', key);
       if (existing) checkSameOwner(key, existing.object, req);
+      if (existing) checkNotTerminating(key, existing.object);
       const alloc = this.allocationRequest(key, req, existing?.object);
+      if (existing?.object.metadata.labels?.[LABEL_RESERVED] === 'true')
+        checkReservationHonoured(key, this.d.engine.getLease(key), alloc);
       const outcome = allocate(this.d.engine, alloc);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);
       const unchanged =
@@ -221,14 +264,8 @@ export class CniOps {
         );
         return;
       }
-      const outcome = this.d.engine.release(key);
-      const change: Change = {
-        object: undefined,
-        ops: effectOps(outcome, 'cni-del'),
-        undo: () => this.d.engine.revert(outcome),
-        touched: touchedBy(this.d.engine, outcome.before),
-      };
-      await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
+      // Finalizers a user put on the object keep it, and its address, until they are removed.
+      await this.d.resources.deleteEntry('IP', entry, false, 'cni-del');
     });
   }
 
@@ -270,15 +307,8 @@ export class CniOps {
       await this.d.locks.run(`IP/${key}`, async () => {
         const entry = this.d.resources.entry('IP', key);
         if (!entry) return;
-        const outcome = this.d.engine.release(key);
-        const change: Change = {
-          object: undefined,
-          ops: effectOps(outcome, 'gc'),
-          undo: () => this.d.engine.revert(outcome),
-          touched: touchedBy(this.d.engine, outcome.before),
-        };
-        await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
-        released++;
+        await this.d.resources.deleteEntry('IP', entry, false, 'gc');
+        if (!this.d.resources.entry('IP', key)) released++;
       });
     }
     return { released };

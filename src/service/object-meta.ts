@@ -8,33 +8,45 @@ export function timestamp(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+const DNS1123_RULE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')";
+
 /** A DNS-1123 subdomain, as Kubernetes requires of object names. */
 export function checkName(kind: string, name: unknown): string {
   if (typeof name !== 'string' || name === '') {
-    throw new ServiceError('Invalid', `metadata.name is required for a ${kind}`, {
+    throw new ServiceError('Invalid', `name or generateName is required for a ${kind}`, {
       kind,
       field: 'metadata.name',
+      problem: 'required',
     });
   }
-  if (!isDnsSubdomain(name)) {
-    throw new ServiceError(
-      'Invalid',
-      `metadata.name "${name}" must be a lower-case DNS-1123 subdomain: letters, digits, '-' and '.', starting and ending with a letter or digit`,
-      {
-        kind,
-        name,
-        field: 'metadata.name',
-      },
-    );
-  }
+  if (!isDnsSubdomain(name))
+    throw new ServiceError('Invalid', DNS1123_RULE, { kind, name, field: 'metadata.name', value: name });
   return name;
 }
+
+/**
+ * `generateName` is a prefix: what it makes with any suffix must be a valid name, so it is judged with a
+ * letter in place of the suffix (as the API server does), and reported on its own field.
+ */
+function checkGenerateName(kind: string, prefix: string): void {
+  if (prefix.length <= 253 - GENERATED_SUFFIX && isDnsSubdomain(`${prefix}a`)) return;
+  throw new ServiceError('Invalid', DNS1123_RULE, {
+    kind,
+    field: 'metadata.generateName',
+    value: prefix,
+  });
+}
+
+/** Characters appended to `generateName`. */
+const GENERATED_SUFFIX = 5;
 
 /** Metadata of a new object: name (or generated), uid, creation time, generation 1; client values for those are ignored. */
 export function metaForCreate(kind: string, obj: KubeObject, now: Date): ObjectMeta {
   const meta = { ...(obj.metadata ?? {}) };
   if (!meta.name && typeof meta.generateName === 'string' && meta.generateName !== '') {
-    meta.name = meta.generateName + randomUUID().slice(0, 5);
+    checkGenerateName(kind, meta.generateName);
+    meta.name = meta.generateName + randomUUID().slice(0, GENERATED_SUFFIX);
   }
   checkName(kind, meta.name);
   delete meta.resourceVersion;

@@ -2,12 +2,19 @@ import { type Engine, IpamError } from '../core/index.js';
 import { type Store, type StoreOp, StoreError } from '../store/store.js';
 import { ServiceError } from './errors.js';
 import { type KeyedMutex } from './keyed-mutex.js';
-import { type Change, type KindContext, type KindHandler, type ObjectRef } from './kinds/kind.js';
+import {
+  type Change,
+  type KindContext,
+  type KindHandler,
+  type ObjectRef,
+  plainChange,
+} from './kinds/kind.js';
 import { forStorage, metaForCreate, metaForUpdate, nextGeneration, timestamp } from './object-meta.js';
+import { checkDeletePreconditions, checkUpdatePreconditions } from './preconditions.js';
+import { checkNoNewFinalizers, keptBy } from './termination.js';
 import {
   API_VERSION,
   type DeleteOptions,
-  FINALIZER,
   type KindName,
   type KubeObject,
   type WatchEvent,
@@ -67,10 +74,18 @@ export class ResourceTable {
     return t;
   }
 
-  /** Installs a stored object at start-up (no checks, no events). */
-  install(kind: KindName, object: KubeObject, revision: number): void {
+  /**
+   * Installs a stored object at start-up (no checks, no events). `servedRevision` is the resourceVersion it
+   * is served with: for kinds whose status is derived, the store's newest revision, since when the status
+   * last changed is not stored and a version a client saw must never go backwards.
+   */
+  install(kind: KindName, object: KubeObject, revision: number, servedRevision = revision): void {
     object.metadata.resourceVersion = String(revision);
-    this.table(kind).set(object.metadata.name!, { object, storedRevision: revision, revision });
+    this.table(kind).set(object.metadata.name!, {
+      object,
+      storedRevision: revision,
+      revision: servedRevision,
+    });
     this.sorted.delete(kind);
   }
 
@@ -168,19 +183,7 @@ export class ResourceTable {
     return this.deps.locks.run(`${kind}/${name}`, async () => {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
-      const rv = obj.metadata.resourceVersion;
-      if (
-        rv !== undefined &&
-        rv !== '' &&
-        rv !== String(entry.revision) &&
-        rv !== String(entry.storedRevision)
-      ) {
-        throw new ServiceError(
-          'Conflict',
-          `the object has been modified; please apply your changes to the latest version and try again`,
-          { kind, name },
-        );
-      }
+      checkUpdatePreconditions(kind, entry, obj);
       const old = entry.object;
       // Status is derived from the engine; a status write changes nothing but is answered with the object.
       if (subresource === 'status') return this.serve(kind, entry);
@@ -191,21 +194,12 @@ export class ResourceTable {
         metadata: metaForUpdate(old, obj),
       };
       delete draft.status;
-      const finalizers = draft.metadata.finalizers ?? [];
-      if (old.metadata.deletionTimestamp && finalizers.length === 0) {
-        // The last finalizer of a terminating object was removed: it goes now.
-        return this.commit(
-          kind,
-          name,
-          entry,
-          { object: undefined, ops: [], undo: () => undefined, touched: [] },
-          opts.dryRun,
-          'DELETED',
-        );
+      if (old.metadata.deletionTimestamp) {
+        checkNoNewFinalizers(kind, old, draft);
+        // The last finalizer that kept it was removed: the object goes now, and what it held goes with it.
+        if (!keptBy(kind, draft)) return this.remove(kind, entry, opts.dryRun);
       }
-      const change = old.metadata.deletionTimestamp
-        ? { object: draft, ops: [], undo: () => undefined, touched: [] }
-        : this.deps.handlers[kind].update(old, draft, this.ctx);
+      const change = this.deps.handlers[kind].update(old, draft, this.ctx);
       // Judged on the spec as it will be stored (after the kind's normalisation), not as sent.
       if (change.object) change.object.metadata.generation = nextGeneration(old, change.object);
       return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');
@@ -216,38 +210,40 @@ export class ResourceTable {
     return this.deps.locks.run(`${kind}/${name}`, async () => {
       const entry = this.table(kind).get(name);
       if (!entry) throw new ServiceError('NotFound', `${kind} "${name}" not found`, { kind, name });
-      const pre = opts.preconditions;
-      if (
-        (pre?.uid && pre.uid !== entry.object.metadata.uid) ||
-        (pre?.resourceVersion &&
-          pre.resourceVersion !== String(entry.revision) &&
-          pre.resourceVersion !== String(entry.storedRevision))
-      ) {
-        throw new ServiceError(
-          'Conflict',
-          'the delete precondition (uid or resourceVersion) does not match the object',
-          { kind, name },
-        );
-      }
-      const old = entry.object;
-      if (old.metadata.deletionTimestamp) return this.serve(kind, entry);
-      const change = this.deps.handlers[kind].finalize(old, this.ctx);
-      // Our own finalizer is done with; others (a user's) keep the object, terminating, until removed.
-      const ours = FINALIZER[kind];
-      const others = (old.metadata.finalizers ?? []).filter((f) => f !== ours);
-      if (others.length > 0) {
-        change.object = {
-          ...old,
-          metadata: {
-            ...old.metadata,
-            finalizers: others,
-            deletionTimestamp: timestamp(this.deps.now()),
-          },
-        };
-        return this.commit(kind, name, entry, change, opts.dryRun, 'MODIFIED');
-      }
-      return this.commit(kind, name, entry, change, opts.dryRun, 'DELETED');
+      checkDeletePreconditions(kind, entry, opts.preconditions);
+      return this.deleteEntry(kind, entry, opts.dryRun);
     });
+  }
+
+  /**
+   * Deletes an object the caller holds the lock of. Finalizers other than the server's own keep it, terminating,
+   * with everything it holds (an IP its address, a subnet its configuration) until the last of them is removed:
+   * an object that can still be read never shows an address that someone else may be given. Whether it could
+   * go is checked now, so a refusal (a subnet in use) comes at the DELETE, not later.
+   */
+  async deleteEntry(kind: KindName, entry: Entry, dryRun: boolean, reason?: string): Promise<KubeObject> {
+    const old = entry.object;
+    if (old.metadata.deletionTimestamp) return this.serve(kind, entry);
+    if (!keptBy(kind, old)) return this.remove(kind, entry, dryRun, reason);
+    this.deps.handlers[kind].finalize(old, this.ctx, reason).undo();
+    const terminating = {
+      ...old,
+      metadata: { ...old.metadata, deletionTimestamp: timestamp(this.deps.now()) },
+    };
+    return this.commit(kind, old.metadata.name!, entry, plainChange(terminating), dryRun, 'MODIFIED');
+  }
+
+  /** Removes the object now, undoing its effect on the engine (its address released, its config removed). */
+  private remove(kind: KindName, entry: Entry, dryRun: boolean, reason?: string): Promise<KubeObject> {
+    const change = this.deps.handlers[kind].finalize(entry.object, this.ctx, reason);
+    return this.commit(
+      kind,
+      entry.object.metadata.name!,
+      entry,
+      { ...change, object: undefined },
+      dryRun,
+      'DELETED',
+    );
   }
 
   /**

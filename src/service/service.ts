@@ -35,6 +35,19 @@ export interface IpamServiceOptions {
   nodeName?: string;
   /** Releases kept in the quarantine of an IPv6 space larger than /96 (EngineOptions.quarantineCap). */
   quarantineCap?: number;
+  /** Events per kind a watch can resume from (default 10,000); older versions answer 410 Expired. */
+  watchHistory?: number;
+}
+
+/**
+ * A stored object that is served but not in effect: it did not pass the rules of this version when the store
+ * was loaded (e.g. a rule tightened since it was written), so the engine does not use it. The daemon reports
+ * each one loudly; the operator fixes or deletes it through the API, which serves it as stored.
+ */
+export interface LoadProblem {
+  kind: KindName;
+  name: string;
+  reason: string;
 }
 
 const HANDLERS: Record<KindName, KindHandler> = {
@@ -44,6 +57,9 @@ const HANDLERS: Record<KindName, KindHandler> = {
   SpiderIPPool: spiderPoolHandler,
   SpiderReservedIP: reservedIpHandler,
 };
+
+/** Kinds whose status is computed from the engine (their served resourceVersion moves with it). */
+const DERIVED_STATUS: ReadonlySet<KindName> = new Set(['Subnet', 'IPPool', 'SpiderIPPool']);
 
 /** Start-up order: pools need their subnet. */
 const INSTALL_ORDER: readonly KindName[] = ['Subnet', 'IPPool', 'SpiderIPPool', 'SpiderReservedIP', 'IP'];
@@ -58,12 +74,21 @@ export class IpamService {
   private readonly resources: ResourceTable;
   private readonly cni: CniOps;
   private closed = false;
+  /** Objects that were loaded but are not in effect (see {@link LoadProblem}); empty when all loaded. */
+  readonly loadProblems: readonly LoadProblem[];
 
-  private constructor(engine: Engine, store: Store, resources: ResourceTable, cni: CniOps) {
+  private constructor(
+    engine: Engine,
+    store: Store,
+    resources: ResourceTable,
+    cni: CniOps,
+    loadProblems: LoadProblem[],
+  ) {
     this.engine = engine;
     this.store = store;
     this.resources = resources;
     this.cni = cni;
+    this.loadProblems = loadProblems;
   }
 
   /** Loads the store into a fresh engine (DUR-1: nothing is rebuilt from anywhere but the store). */
@@ -75,7 +100,7 @@ export class IpamService {
       ...(options.quarantineCap !== undefined ? { quarantineCap: options.quarantineCap } : {}),
     });
     const locks = new KeyedMutex();
-    const hub = new WatchHub(snapshot.revision);
+    const hub = new WatchHub(snapshot.revision, options.watchHistory);
     const resources = new ResourceTable({
       engine,
       store: options.store,
@@ -85,16 +110,23 @@ export class IpamService {
       now,
     });
     resources.currentRevision = snapshot.revision;
+    const loadProblems: LoadProblem[] = [];
     for (const kind of INSTALL_ORDER) {
       for (const o of snapshot.objects.filter((x) => x.kind === kind)) {
         const object = o.body as unknown as KubeObject;
-        // A stored object that no longer validates is still served, so an operator can see and fix it.
+        // A stored object that no longer validates is still served, so an operator can see and fix it, and
+        // is reported: the daemon logs it, counts it in /metrics and lists it on its health endpoints.
         try {
-          if (!object.metadata.deletionTimestamp) HANDLERS[kind].install(object, resources.ctx);
-        } catch {
-          /* reported by the daemon's start-up check */
+          HANDLERS[kind].install(object, resources.ctx);
+        } catch (e) {
+          loadProblems.push({ kind, name: o.name, reason: e instanceof Error ? e.message : String(e) });
         }
-        resources.install(kind, object, o.revision);
+        resources.install(
+          kind,
+          object,
+          o.revision,
+          DERIVED_STATUS.has(kind) ? snapshot.revision : o.revision,
+        );
       }
     }
     engine.installState(snapshot.leases, snapshot.quarantine);
@@ -111,7 +143,7 @@ export class IpamService {
         return defaultName && engine.subnets.has(defaultName) ? defaultName : undefined;
       },
     });
-    const service = new IpamService(engine, options.store, resources, cni);
+    const service = new IpamService(engine, options.store, resources, cni, loadProblems);
     if (snapshot.revision === 0 && options.defaultSubnet !== null) {
       const d = options.defaultSubnet ?? { name: 'ovn-default', cidrBlock: '10.16.0.0/16' };
       await resources.create(

@@ -1,8 +1,9 @@
-/** Shared setup of the kubectl suites: a memory service seeded with the default subnet of the seed pages. */
+/** Shared setup of the kubectl suites: the real service on the memory store, with the default subnet. */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryResourceService } from '../support/memory-resource-service.js';
+import { type IpamService } from '../../src/service/service.js';
+import { openTestService, type TestServiceOptions } from '../support/service.js';
 
 export const SEEDS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'seeds');
 export const API_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'api');
@@ -11,36 +12,11 @@ export const SEED_FILES = readdirSync(SEEDS_DIR)
   .sort();
 
 /**
- * The memory stand-in does no allocation, so the Subnet's status is seeded with the counters the
- * seed page shows (7 used, 65526 available): what is under test is the printing, not the counting.
+ * The service a fresh daemon has: `ovn-default` (10.16.0.0/16, the seed pages' default subnet) and nothing
+ * else. Counters, generations and resourceVersions are the product's own.
  */
-export function seededService(): MemoryResourceService {
-  const svc = new MemoryResourceService();
-  svc.seed('Subnet', {
-    apiVersion: 'kubeovn.io/v1',
-    kind: 'Subnet',
-    metadata: { name: 'ovn-default' },
-    spec: {
-      cidrBlock: '10.16.0.0/16',
-      default: true,
-      excludeIps: ['10.16.0.1'],
-      gateway: '10.16.0.1',
-      gatewayType: 'distributed',
-      natOutgoing: true,
-      private: false,
-      protocol: 'IPv4',
-      provider: 'ovn',
-      vpc: 'ovn-cluster',
-    },
-    status: {
-      v4usingIPs: 7,
-      v4availableIPs: 65526,
-      v6usingIPs: 0,
-      v6availableIPs: 0,
-      u2oInterconnectionIP: '',
-    },
-  });
-  return svc;
+export function seededService(options: TestServiceOptions = {}): Promise<IpamService> {
+  return openTestService(options);
 }
 
 /** Lines without trailing blanks (kubectl pads the last column). */

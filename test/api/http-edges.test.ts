@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { checkListenPolicy, isLoopbackHost } from '../../src/api/tls-policy.js';
 import { createApiServer } from '../../src/api/server.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
-import type { MemoryResourceService } from '../support/memory-resource-service.js';
+import type { IpamService } from '../../src/service/service.js';
+import { stateOf } from '../support/service.js';
 import { seededService } from './fixtures.js';
 
 const IPS = '/apis/kubeovn.io/v1/ips';
@@ -19,14 +20,16 @@ const validIp = JSON.stringify({
 
 describe('HTTP edges', () => {
   let h: ApiHarness;
-  let svc: MemoryResourceService;
+  let svc: IpamService;
+  let baseline: string;
   before(async () => {
-    svc = seededService();
+    svc = await seededService();
     h = await startApiHarness(svc, { bodyLimit: 64 * 1024 });
+    baseline = stateOf(svc);
   });
   after(() => h.close());
 
-  const unchanged = (): void => assert.equal(svc.writes.length, 0, 'no write reached the service');
+  const unchanged = (): void => assert.equal(stateOf(svc), baseline, 'nothing changed');
 
   test('SEC-1: a missing or wrong bearer token is 401 Status; probes and /version need none', async () => {
     for (const token of [null, 'wrong', `${'x'}${'y'.repeat(40)}`]) {
@@ -201,13 +204,13 @@ describe('HTTP edges', () => {
     const yaml = await h.request(IPS, {
       method: 'POST',
       headers: { 'Content-Type': 'application/yaml' },
-      body: 'apiVersion: kubeovn.io/v1\nkind: IP\nmetadata:\n  name: yaml.default\nspec:\n  subnet: ovn-default\n  v6IpAddress:\n',
+      body: 'apiVersion: kubeovn.io/v1\nkind: IP\nmetadata:\n  name: yaml.default\nspec:\n  subnet: ovn-default\n  podName: yaml\n  namespace: default\n  v6IpAddress:\n',
     });
     assert.equal(yaml.status, 201, yaml.text);
     assert.equal(
       svc.get('IP', 'yaml.default')?.spec?.['v6IpAddress'],
-      null,
-      'nullable field kept as null for the service to normalise',
+      '',
+      'a null in a nullable field reaches the service, which normalises it',
     );
   });
 
@@ -222,27 +225,33 @@ describe('HTTP edges', () => {
     assert.equal((await h.request('/apis/kubeovn.io/v1/subnets/ovn-default/status')).status, 200);
   });
 
-  test('API-status-subresource: PUT /status changes status only; PUT on the main resource keeps it', async () => {
-    const cur = (await h.request('/apis/kubeovn.io/v1/subnets/ovn-default')).json() as {
-      metadata: Record<string, unknown>;
-      spec: Record<string, unknown>;
-      status: Record<string, unknown>;
-    };
+  test('API-status-subresource SUB-7: status is derived; PUT /status answers the computed status and changes nothing; big counters are exact', async () => {
+    await svc.create(
+      'Subnet',
+      {
+        apiVersion: 'kubeovn.io/v1',
+        kind: 'Subnet',
+        metadata: { name: 'wide' },
+        spec: { cidrBlock: '10.70.0.0/24,fd70::/64' },
+      },
+      { dryRun: false },
+    );
+    const path = '/apis/kubeovn.io/v1/subnets/wide';
+    const cur = await h.request(path);
+    // 2^64 addresses, less the network, the all-ones address and the gateway: beyond 2^53, on the wire as digits.
+    assert.match(cur.text, /"v6availableIPs":18446744073709551613[,}]/, 'exact big number on the wire');
+    const before = stateOf(svc);
+    const doc = cur.json() as { spec: Record<string, unknown>; status: Record<string, unknown> };
     const body = JSON.stringify({
-      ...cur,
-      spec: { ...cur.spec, vpc: 'ignored' },
-      status: { ...cur.status, v6availableIPs: 18446744073709551614n.toString() },
-    }).replace('"v6availableIPs":"18446744073709551614"', '"v6availableIPs":18446744073709551614');
-    const r = await h.request('/apis/kubeovn.io/v1/subnets/ovn-default/status', {
-      method: 'PUT',
-      headers: json,
-      body,
+      ...doc,
+      spec: { ...doc.spec, vpc: 'ignored' },
+      status: { ...doc.status, v4usingIPs: 99 },
     });
+    const r = await h.request(`${path}/status`, { method: 'PUT', headers: json, body });
     assert.equal(r.status, 200, r.text);
-    assert.match(r.text, /"v6availableIPs":18446744073709551614[,}]/, 'exact big number on the wire');
-    const stored = svc.get('Subnet', 'ovn-default');
-    assert.equal(stored?.spec?.['vpc'], 'ovn-cluster');
-    assert.equal(stored?.status?.['v6availableIPs'], 18446744073709551614n);
+    assert.equal((r.json()['status'] as Record<string, unknown>)['v4usingIPs'], 0, 'the computed status');
+    assert.equal(stateOf(svc), before, 'neither spec nor status changed');
+    assert.equal(svc.get('Subnet', 'wide')?.spec?.['vpc'], 'ovn-cluster');
   });
 
   test('API-table: Accept as=Table returns a meta.k8s.io Table with PartialObjectMetadata rows', async () => {

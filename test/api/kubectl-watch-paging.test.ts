@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
-import { startKubectl } from '../support/kubectl.js';
-import type { MemoryResourceService } from '../support/memory-resource-service.js';
+import { startKubectl, kubectlSkipReason } from '../support/kubectl.js';
+import type { IpamService } from '../../src/service/service.js';
 import { lines, seededService } from './fixtures.js';
 
 const ipManifest = (n: string): string => `apiVersion: kubeovn.io/v1
@@ -16,11 +16,12 @@ spec:
   namespace: default
 `;
 
-describe('kubectl watch and paging', () => {
+describe('kubectl watch and paging', { skip: kubectlSkipReason() }, () => {
   let h: ApiHarness;
-  let svc: MemoryResourceService;
+  let svc: IpamService;
   before(async () => {
-    svc = seededService();
+    // A short watch memory, so a version from the start is too old to resume from (410).
+    svc = await seededService({ watchHistory: 4 });
     h = await startApiHarness(svc, { bookmarkIntervalMs: 200 });
     for (const n of ['p1', 'p2', 'p3', 'p4', 'p5']) {
       const r = await h.kubectl(['create', '-f', '-'], ipManifest(n));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir, removeDir } from '../support/daemon.js';
 import { CniHarness, E2E, firstAddress, type CniCall } from './cni-e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
 const ADD_ENV = {
   CNI_COMMAND: 'ADD',
@@ -18,7 +19,7 @@ const ADD_ENV = {
 };
 const POD_ARGS = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=bad-pod;K8S_POD_UID=u-bad';
 
-describe('CNI e2e: bad input changes nothing', () => {
+describe('CNI e2e: bad input changes nothing', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   let h: CniHarness;
   let snapshot: string;

@@ -22,8 +22,9 @@ import {
   type CniCall,
   type Pod,
 } from './cni-e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-const skip = netnsSkipReason();
+const skip = netnsSkipReason() ?? kubectlSkipReason();
 // A subnet no other suite uses: bridge with isGateway puts the gateway on a host bridge (host route).
 const CIDR = '10.241.0.0/24';
 const GATEWAY = '10.241.0.1';

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startDaemon } from '../support/daemon.js';
 import { CniHarness, E2E, firstAddress, macOf, sleep, type CniCall } from './cni-e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
 /** These networks declare the chained MAC step (STA-2), so every attachment is given a MAC. */
 const CHAINED_MAC = { mac: 'chained' };
@@ -22,7 +23,7 @@ function assertDistinct(values: string[], what: string): void {
   assert.deepEqual(dup, [], `${what} handed out twice`);
 }
 
-describe('CNI e2e: storms of ADDs against a real daemon', () => {
+describe('CNI e2e: storms of ADDs against a real daemon', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   let h: CniHarness;
 

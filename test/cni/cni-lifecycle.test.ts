@@ -1,12 +1,12 @@
 // ADD idempotency (ENG-4), DEL (GC-2), CHECK, GC (GC-4) and STATUS through the endpoint, against the
-// in-memory fake service (the real service is being written concurrently).
+// real service on the memory store.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { call, cniEnv, memoryService, netconf } from '../support/cni-fixtures.js';
 
 describe('CNI lifecycle', () => {
   it('ENG-4 ADD twice for one attachment returns the same result', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     const a = await call(service, cniEnv(), netconf());
     const b = await call(service, cniEnv(), netconf());
     assert.equal(a.stdout, b.stdout);
@@ -16,7 +16,7 @@ describe('CNI lifecycle', () => {
   });
 
   it('GC-2 DEL releases; DEL of nothing succeeds', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     await call(service, cniEnv(), netconf());
     const del = await call(service, cniEnv({ CNI_COMMAND: 'DEL' }), netconf());
     assert.deepEqual([del.exitCode, del.stdout, service.size], [0, '', 0]);
@@ -25,7 +25,7 @@ describe('CNI lifecycle', () => {
   });
 
   it('CNI-1 CHECK passes prevResult addresses; missing prevResult → 7; mismatch → 111; missing → 110', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     const add = await call(service, cniEnv(), netconf());
     const check = cniEnv({ CNI_COMMAND: 'CHECK' });
     const ok = await call(service, check, netconf({ prevResult: add.json }));
@@ -40,7 +40,7 @@ describe('CNI lifecycle', () => {
   });
 
   it('GC-4 GC releases attachments not listed, accepting both key spellings', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     for (const id of ['a', 'b', 'c', 'd']) await call(service, cniEnv({ CNI_CONTAINERID: id }), netconf());
     await call(service, cniEnv({ CNI_CONTAINERID: 'x' }), netconf({ name: 'othernet' }));
     const gc = await call(
@@ -65,7 +65,7 @@ describe('CNI lifecycle', () => {
   });
 
   it('GC-4 GC with only the 1.1.0-tag spelling works; with neither list → 7 and nothing released', async () => {
-    const service = memoryService();
+    const service = await memoryService();
     await call(service, cniEnv(), netconf());
     const gcEnv = { CNI_COMMAND: 'GC' };
     const none = await call(service, gcEnv, netconf({ cniVersion: '1.1.0' }));

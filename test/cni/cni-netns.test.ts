@@ -1,6 +1,6 @@
 // CNI-6 and friends with real parts: the built plugin executable, Debian's bridge and macvlan plugins,
-// real network namespaces. The daemon is the stub (test/support/cni-stub-daemon.ts) with the in-memory
-// service, a stand-in until the real daemon lands. Skipped only without root or /usr/lib/cni/bridge.
+// real network namespaces. The daemon side is the CNI endpoint with the real service on the memory store
+// (test/support/cni-memory-daemon.ts). Skipped only without root or /usr/lib/cni/bridge.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import {
   netnsSkipReason,
   uniqueTag,
 } from '../support/cni-netns.js';
-import { startStubDaemon, type StubDaemon } from '../support/cni-stub-daemon.js';
+import { startMemoryDaemon, type MemoryDaemon } from '../support/cni-memory-daemon.js';
 
 const skip = netnsSkipReason();
 
@@ -25,7 +25,7 @@ describe('CNI with real plugins and network namespaces', { skip }, () => {
   const scope = new NetnsScope(`ipk-${tag}`, [bridge]);
   let dir: string;
   let binDir: string;
-  let daemon: StubDaemon;
+  let daemon: MemoryDaemon;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ipk-netns-'));
@@ -33,10 +33,9 @@ describe('CNI with real plugins and network namespaces', { skip }, () => {
     mkdirSync(binDir);
     buildPluginForTest(binDir);
     for (const plugin of ['bridge', 'macvlan']) symlinkSync(`/usr/lib/cni/${plugin}`, join(binDir, plugin));
-    daemon = await startStubDaemon(join(dir, 'run', 'ipkeeper.sock'), {
-      subnets: { pods: { cidrs: ['10.123.0.0/24', 'fd12:3::/64'] }, flat: { cidrs: ['10.124.0.0/24'] } },
-      defaultSubnet: 'pods',
-      assignMac: true,
+    daemon = await startMemoryDaemon(join(dir, 'run', 'ipkeeper.sock'), {
+      defaultSubnet: { name: 'pods', cidrBlock: '10.123.0.0/24,fd12:3::/64' },
+      subnets: { flat: '10.124.0.0/24' },
     });
   });
 

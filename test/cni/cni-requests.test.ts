@@ -1,12 +1,12 @@
 // CNI-3: static requests and pool selection reach the service as explicit fields. Runs against the
-// in-memory fake service (the real service is being written concurrently).
+// real service on the memory store.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CniAddRequest } from '../../src/cni/cni-service.js';
 import { call, cniEnv, memoryService, netconf } from '../support/cni-fixtures.js';
 
 async function addRequest(conf: Record<string, unknown>, args?: string): Promise<CniAddRequest> {
-  const service = memoryService();
+  const service = await memoryService();
   const r = await call(service, cniEnv(args ? { CNI_ARGS: args } : {}), conf);
   const first = service.calls[0];
   assert.ok(first?.method === 'add', r.stdout);
@@ -57,8 +57,12 @@ describe('CNI-3 static requests', () => {
   });
 
   it('CNI-3 the static address is what ADD returns', async () => {
-    const r = await call(memoryService(), cniEnv(), netconf({ runtimeConfig: { ips: ['10.99.3.4/16'] } }));
-    assert.deepEqual(r.json.ips, [{ address: '10.99.3.4/16', gateway: '10.99.0.1' }]);
+    const r = await call(
+      await memoryService(),
+      cniEnv(),
+      netconf({ runtimeConfig: { ips: ['10.99.3.4/16'] } }),
+    );
+    assert.deepEqual(r.json.ips, [{ address: '10.99.3.4/16', gateway: '10.99.0.1', interface: 0 }]);
   });
 
   it('CNI-3 pod annotations are passed through unchanged', async () => {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { CniAllocation } from '../../src/cni/cni-service.js';
 import { parseIpamConfig } from '../../src/cni/ipam-config.js';
 import { formatAddResult } from '../../src/cni/result.js';
-import { call, cniEnv, memoryService, netconf } from '../support/cni-fixtures.js';
+import { call, cniEnv, macOf, memoryService, netconf } from '../support/cni-fixtures.js';
 
 const dual: CniAllocation = {
   ips: [
@@ -85,7 +85,7 @@ describe('CNI-4 result', () => {
 
   it('CNI-4 end to end: dual-stack subnet, config DNS', async () => {
     const r = await call(
-      memoryService(),
+      await memoryService(),
       cniEnv(),
       netconf(
         { cniVersion: '0.3.1', dns: { nameservers: ['10.96.0.10'], domain: 'cluster.local' } },
@@ -94,9 +94,10 @@ describe('CNI-4 result', () => {
     );
     assert.deepEqual(r.json, {
       cniVersion: '0.3.1',
+      interfaces: [{ name: 'eth0', mac: macOf(r) }],
       ips: [
-        { version: '4', address: '10.88.0.2/24', gateway: '10.88.0.1' },
-        { version: '6', address: 'fd88::2/64', gateway: 'fd88::1' },
+        { version: '4', address: '10.88.0.2/24', gateway: '10.88.0.1', interface: 0 },
+        { version: '6', address: 'fd88::2/64', gateway: 'fd88::1', interface: 0 },
       ],
       routes: [
         { dst: '0.0.0.0/0', gw: '10.88.0.1' },

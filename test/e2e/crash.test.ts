@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
 import { after, describe, test } from 'node:test';
 import { E2E, assertMacShape, collectionPath, make, removeDir, tempDir } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
 const CLIENTS = 32;
 const ROUNDS = 3;
@@ -18,7 +19,7 @@ interface Acked {
   mac: string;
 }
 
-describe('DUR-1 kill -9 during a storm of creates', () => {
+describe('DUR-1 kill -9 during a storm of creates', { skip: kubectlSkipReason() }, () => {
   const dir = tempDir('ipkeeper-crash-');
   let e: E2E | undefined;
   after(async () => {

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { E2E, make } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-describe('kind: List through kubectl', () => {
+describe('kind: List through kubectl', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   before(async () => {
     e = await E2E.start();

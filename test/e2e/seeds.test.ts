@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { E2E, assertMacShape, inV4Cidr, make, seedPath, type Obj } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
 // `kubectl get ip vm-dynamic-01.default -o yaml`, as shown by the seed "Reserved IP for Specific Resources".
 const SEED_DYNAMIC_OUTPUT = `apiVersion: kubeovn.io/v1
@@ -114,7 +115,7 @@ function assertLikeSeed(actual: Obj, seedYaml: string, opts: { dynamicAddress: b
   assert.deepEqual(a, expected);
 }
 
-describe('seeds: Kube-OVN "Reserved IP for Specific Resources"', () => {
+describe('seeds: Kube-OVN "Reserved IP for Specific Resources"', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   before(async () => {
     e = await E2E.start();
@@ -182,7 +183,7 @@ describe('seeds: Kube-OVN "Reserved IP for Specific Resources"', () => {
   });
 });
 
-describe('seeds: Spiderpool "Reserved IP"', () => {
+describe('seeds: Spiderpool "Reserved IP"', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   before(async () => {
     e = await E2E.start();

@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { E2E, make, seedPath } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
 type Managed = { manager: string; operation: string; fieldsV1: Record<string, unknown> }[];
 
-describe('server-side apply through kubectl', () => {
+describe('server-side apply through kubectl', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   before(async () => {
     e = await E2E.start();

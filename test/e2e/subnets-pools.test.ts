@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { E2E, assertFieldError, make } from './e2e-support.js';
+import { kubectlSkipReason } from '../support/kubectl.js';
 
-describe('subnets, pools and reservations through kubectl', () => {
+describe('subnets, pools and reservations through kubectl', { skip: kubectlSkipReason() }, () => {
   let e: E2E;
   before(async () => {
     e = await E2E.start();

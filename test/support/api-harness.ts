@@ -46,7 +46,7 @@ export async function startApiHarness(
   service: ResourceService,
   extra: Partial<ApiServerOptions> = {},
 ): Promise<ApiHarness> {
-  cert ??= generateSelfSignedCertificate();
+  cert ??= await generateSelfSignedCertificate();
   const ca = cert.cert;
   const token = randomBytes(24).toString('base64url');
   const dir = mkdtempSync(join(tmpdir(), 'ipkeeper-api-'));

@@ -1,22 +1,100 @@
 /**
- * Fixtures for the CNI endpoint tests: a network config builder, a runtime-like environment and a call
- * helper that runs handleCniRequest against the in-memory CniService (a fake: the real service is being
- * written concurrently in src/service).
+ * Fixtures for the CNI endpoint tests: a network config builder, a runtime-like environment, and a call
+ * helper that runs handleCniRequest against the REAL service (src/service IpamService on the memory store).
+ * The service is wrapped only to record what the endpoint asked of it (the edge's translation is what these
+ * suites check) and, for the internal-error case, to inject a failure no real input can cause.
  */
 import { handleCniRequest } from '../../src/cni/handler.js';
+import type {
+  CniAttachmentRequest,
+  CniAddRequest,
+  CniAllocation,
+  CniCheckRequest,
+  CniDelRequest,
+  CniGcRequest,
+  CniService,
+  CniStatusRequest,
+} from '../../src/cni/cni-service.js';
 import type { CniWireEnv } from '../../src/cni/wire.js';
-import { MemoryCniService } from './cni-memory-service.js';
+import { type IpamService } from '../../src/service/service.js';
+import { type Store } from '../../src/store/store.js';
+import { openTestService } from './service.js';
 
-/** A fresh fake service with a v4 default subnet, a dual-stack one and a tiny one. */
-export function memoryService(): MemoryCniService {
-  return new MemoryCniService({
-    subnets: {
-      default: { cidrs: ['10.99.0.0/16'] },
-      dual: { cidrs: ['10.88.0.0/24', 'fd88::/64'] },
-      tiny: { cidrs: ['10.77.0.0/30'] },
-    },
-    defaultSubnet: 'default',
+/** One recorded call. */
+export type RecordedCall =
+  | { method: 'add'; req: CniAddRequest }
+  | { method: 'del'; req: CniDelRequest }
+  | { method: 'check'; req: CniCheckRequest }
+  | { method: 'gc'; req: CniGcRequest }
+  | { method: 'status'; req: CniStatusRequest }
+  | { method: 'attachmentMac'; req: CniAttachmentRequest };
+
+/** The real service's CNI operations, with a record of every call. */
+export class RecordingCniService implements CniService {
+  readonly calls: RecordedCall[] = [];
+  /** When set, every call throws it before reaching the service (an internal error no input can cause). */
+  failWith: Error | undefined;
+
+  constructor(readonly service: IpamService) {}
+
+  /** Owner interfaces holding addresses, as the engine counts them. */
+  get size(): number {
+    return this.service.engine.leases.size;
+  }
+
+  add(req: CniAddRequest): Promise<CniAllocation> {
+    this.enter({ method: 'add', req });
+    return this.service.cniService.add(req);
+  }
+
+  del(req: CniDelRequest): Promise<void> {
+    this.enter({ method: 'del', req });
+    return this.service.cniService.del(req);
+  }
+
+  check(req: CniCheckRequest): Promise<void> {
+    this.enter({ method: 'check', req });
+    return this.service.cniService.check(req);
+  }
+
+  gc(req: CniGcRequest): Promise<{ released: number }> {
+    this.enter({ method: 'gc', req });
+    return this.service.cniService.gc(req);
+  }
+
+  status(req: CniStatusRequest): Promise<void> {
+    this.enter({ method: 'status', req });
+    return this.service.cniService.status(req);
+  }
+
+  attachmentMac(req: CniAttachmentRequest): Promise<string | undefined> {
+    this.enter({ method: 'attachmentMac', req });
+    return this.service.cniService.attachmentMac(req);
+  }
+
+  private enter(call: RecordedCall): void {
+    this.calls.push(call);
+    if (this.failWith) throw this.failWith;
+  }
+}
+
+/** The subnets of the CNI suites: `default` (the default subnet), a dual-stack one and a one-address one. */
+export const CNI_SUBNETS = {
+  dual: '10.88.0.0/24,fd88::/64',
+  tiny: '10.77.0.0/30',
+} as const;
+
+/**
+ * A fresh real service with the default subnet `default` 10.99.0.0/16, `dual` (10.88.0.0/24 + fd88::/64) and
+ * `tiny` (10.77.0.0/30: gateway .1, one address .2), on the memory store or `store`.
+ */
+export async function memoryService(store?: Store): Promise<RecordingCniService> {
+  const service = await openTestService({
+    defaultSubnet: { name: 'default', cidrBlock: '10.99.0.0/16' },
+    subnets: { ...CNI_SUBNETS },
+    ...(store ? { store } : {}),
   });
+  return new RecordingCniService(service);
 }
 
 /** A network config as a runtime sends it to a delegated IPAM plugin. */
@@ -55,8 +133,19 @@ export interface CallResult {
 }
 
 /** Runs one call; `stdin` may be a config object or raw text. */
-export async function call(service: MemoryCniService, env: CniWireEnv, stdin: unknown): Promise<CallResult> {
+export async function call(service: CniService, env: CniWireEnv, stdin: unknown): Promise<CallResult> {
   const raw = typeof stdin === 'string' ? stdin : JSON.stringify(stdin);
   const reply = await handleCniRequest({ env, stdin: raw }, service);
   return { ...reply, json: reply.stdout ? (JSON.parse(reply.stdout) as CallResult['json']) : {} };
+}
+
+/** ENG-6: a locally administered unicast MAC, lower case. */
+export const MAC_PATTERN = /^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/;
+
+/** The MAC of a result's first interface, checked against ENG-6 (the engine picks it at random). */
+export function macOf(r: CallResult): string {
+  const interfaces = r.json['interfaces'] as { name: string; mac?: string }[] | undefined;
+  const mac = interfaces?.[0]?.mac ?? '';
+  if (!MAC_PATTERN.test(mac)) throw new Error(`no ENG-6 MAC in ${r.stdout}`);
+  return mac;
 }

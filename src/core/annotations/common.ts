@@ -1,5 +1,6 @@
 import { ErrorCode, IpamError } from '../errors.js';
 import { type Address, familyName, formatAddress, parseAddress } from '../ip/address.js';
+import { checkNotIpv4Alias } from '../ip/ipv4-alias.js';
 
 /**
  * Shared pieces of the annotation parsers. Every error names the annotation key as `field` and the whole
@@ -56,7 +57,9 @@ export function parseAnnotationAddress(key: string, value: string, item: string)
     );
   }
   try {
-    return parseAddress(item);
+    const a = parseAddress(item);
+    checkNotIpv4Alias(a.family, { start: a.value, end: a.value }, quote(item));
+    return a;
   } catch (e) {
     const why = e instanceof IpamError ? e.message : String(e);
     throw annotationError(

@@ -1,5 +1,6 @@
 import { type Address, type Family, familyBits, formatValue, parseAddress } from './address.js';
 import { ErrorCode, IpamError } from '../errors.js';
+import { checkNotIpv4Alias } from './ipv4-alias.js';
 import { type Range } from './range.js';
 
 /** A CIDR block: family, network value (host bits zero) and prefix length. */
@@ -17,6 +18,11 @@ export interface ParseCidrOptions {
   hostBits?: 'normalise' | 'canonical';
   /** Refuse single-address blocks (/32, /128) — a subnet needs room for more than its own network. */
   rejectSingleAddress?: boolean;
+  /**
+   * The block is an address space or pool ipkeeper hands addresses from: IPv6 blocks that alias IPv4 ones
+   * are refused ({@link checkNotIpv4Alias}). Not for routes, where `::/0` is the usual destination.
+   */
+  addressSpace?: boolean;
 }
 
 function invalidCidr(text: string, why: string): IpamError {
@@ -47,6 +53,14 @@ export function parseCidr(text: string, options: ParseCidrOptions = {}): Cidr {
     throw invalidCidr(text, `a /${bits} block holds a single address; use a shorter prefix`);
   }
   const base = addr.value & ~hostMask(addr.family, prefix);
+  if (options.addressSpace) {
+    checkNotIpv4Alias(
+      addr.family,
+      { start: base, end: base | hostMask(addr.family, prefix) },
+      text,
+      ErrorCode.InvalidCIDR,
+    );
+  }
   if (base !== addr.value && options.hostBits === 'canonical') {
     const canonical = `${formatValue(addr.family, base)}/${prefix}`;
     throw new IpamError(

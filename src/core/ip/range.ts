@@ -1,5 +1,6 @@
 import { type Address, type Family, formatValue, parseAddress } from './address.js';
 import { ErrorCode, IpamError } from '../errors.js';
+import { checkNotIpv4Alias } from './ipv4-alias.js';
 
 /** An inclusive range of address values of one family (the family is carried by the owner). */
 export interface Range {
@@ -74,5 +75,12 @@ export function parseRange(text: string, options: ParseRangeOptions): FamilyRang
       { value: text },
     );
   }
+  // Ranges are only ever addresses ipkeeper manages (excludeIps, pool ips, reservations).
+  checkNotIpv4Alias(
+    start.family,
+    { start: start.value, end: end.value },
+    `range "${text}"`,
+    ErrorCode.InvalidRange,
+  );
   return { family: start.family, start: start.value, end: end.value };
 }

@@ -24,7 +24,7 @@ export interface IPPoolModel {
 function parseEntry(text: string): FamilyRange {
   // `ip`, `start..end` or a CIDR (the whole block).
   if (text.includes('/')) {
-    const c = parseCidr(text, { hostBits: 'normalise' });
+    const c = parseCidr(text, { hostBits: 'normalise', addressSpace: true });
     return { family: c.family, ...cidrRange(c) };
   }
   return parseRange(text, { separator: '..' });

@@ -95,7 +95,7 @@ export function buildSpiderPool(input: SpiderPoolInput): SpiderPoolModel {
   }
   let cidr: Cidr;
   try {
-    cidr = parseCidr(input.subnet, { hostBits: 'canonical' });
+    cidr = parseCidr(input.subnet, { hostBits: 'canonical', addressSpace: true });
   } catch (e) {
     throw (e as IpamError).at('spec.subnet');
   }

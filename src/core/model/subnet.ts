@@ -67,7 +67,7 @@ function parseCidrBlock(text: unknown): Cidr[] {
   }
   const cidrs = items.map((item) => {
     try {
-      return parseCidr(item, { hostBits: 'normalise', rejectSingleAddress: true });
+      return parseCidr(item, { hostBits: 'normalise', rejectSingleAddress: true, addressSpace: true });
     } catch (e) {
       throw (e as IpamError).at('spec.cidrBlock');
     }
@@ -81,6 +81,11 @@ function parseCidrBlock(text: unknown): Cidr[] {
     );
   }
   return cidrs.sort((a, b) => a.family - b.family);
+}
+
+/** The normal form of a `cidrBlock` (what {@link buildSubnet} stores), or an error naming `spec.cidrBlock`. */
+export function canonicalCidrBlock(text: unknown): string {
+  return parseCidrBlock(text).map(formatCidr).join(',');
 }
 
 function parseGateways(text: string | undefined, cidrs: Cidr[]): Map<Family, bigint> {

@@ -13,6 +13,7 @@ import {
   parseMac,
 } from '../../core/index.js';
 import { effectOps } from '../effect-ops.js';
+import { ServiceError } from '../errors.js';
 import { FINALIZER, type KubeObject } from '../types.js';
 import {
   type Change,
@@ -20,6 +21,7 @@ import {
   type KindHandler,
   type ObjectRef,
   checkImmutable,
+  shownValue,
   requireSubnet,
   specString,
 } from './kind.js';
@@ -65,6 +67,29 @@ export function fillAllocation(obj: KubeObject, lease: Lease): KubeObject {
   return { ...obj, spec };
 }
 
+/**
+ * An object that names its address twice must name one address: otherwise one of the two fields would be
+ * silently overwritten by the allocation, and the user would not get what one of them asked for.
+ */
+function checkCombinedAgrees(
+  combined: string,
+  parts: readonly Address[],
+  perFamily: readonly Address[],
+): void {
+  const text = (list: readonly Address[]): string =>
+    list
+      .map((a) => formatValue(a.family, a.value))
+      .sort()
+      .join(',');
+  if (text(parts) === text(perFamily)) return;
+  throw new IpamError(
+    ErrorCode.InvalidInput,
+    `spec.ipAddress "${combined}" disagrees with spec.v4IpAddress/spec.v6IpAddress (${text(perFamily)}); ` +
+      'give the address once, in v4IpAddress and v6IpAddress, or the same in both',
+    { field: 'spec.ipAddress', value: combined },
+  );
+}
+
 function staticRequest(spec: Record<string, unknown>): { addresses: Address[]; mac: number | undefined } {
   const addresses: Address[] = [];
   for (const field of ['v4IpAddress', 'v6IpAddress'] as const) {
@@ -85,16 +110,19 @@ function staticRequest(spec: Record<string, unknown>): { addresses: Address[]; m
     }
     addresses.push(a);
   }
-  // The deprecated combined field, when the per-family ones are empty.
+  // The deprecated combined field: used when the per-family ones are empty, else it must say the same.
   const combined = specString(spec, 'ipAddress');
-  if (addresses.length === 0 && combined) {
+  if (combined) {
+    const parts: Address[] = [];
     for (const part of combined.split(',')) {
       try {
-        addresses.push(parseAddress(part.trim()));
+        parts.push(parseAddress(part.trim()));
       } catch (e) {
         throw (e as IpamError).at('spec.ipAddress');
       }
     }
+    if (addresses.length === 0) addresses.push(...parts);
+    else checkCombinedAgrees(combined, parts, addresses);
   }
   const macText = specString(spec, 'macAddress');
   let mac: number | undefined;
@@ -178,9 +206,31 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   }
 }
 
+/**
+ * The server's labels and finalizer. `ip_reserved` says whether the object is a reservation (created through
+ * the API, IPR-9) or a pod's allocation (IPR-10), and CNI DEL releases only the latter: the server sets it and a
+ * client may not change it, or a relabelled reservation would be released by its pod's DEL. A client may leave
+ * it out (it is put back) or repeat it.
+ */
 function labelled(obj: KubeObject, reserved: boolean): KubeObject {
   const labels = { ...(obj.metadata.labels ?? {}) };
-  labels[LABEL_RESERVED] ??= reserved ? 'true' : 'false';
+  const value = reserved ? 'true' : 'false';
+  const given = labels[LABEL_RESERVED];
+  if (given !== undefined && given !== value) {
+    throw new ServiceError(
+      'Invalid',
+      `the label ${LABEL_RESERVED} is set by the server: "true" on IP objects created through the API (reservations, ` +
+        `kept until deleted), "false" on a pod's allocation; it is "${value}" here and cannot be changed — remove it ` +
+        `from the manifest, or delete this object and create a reservation`,
+      {
+        kind: 'IP',
+        name: obj.metadata.name!,
+        field: `metadata.labels[${LABEL_RESERVED}]`,
+        value: given,
+      },
+    );
+  }
+  labels[LABEL_RESERVED] = value;
   labels[LABEL_SUBNET] = String(obj.spec?.subnet ?? '');
   labels[LABEL_NODE] = String(obj.spec?.nodeName ?? '');
   const finalizers = obj.metadata.finalizers ?? [];
@@ -212,7 +262,7 @@ function checkAllocationUnchanged(
       `spec.${f} of ${what} cannot change once allocated (was ${norm(old[f])}); delete and re-create the object to change it`,
       {
         field: `spec.${f}`,
-        value: norm(next[f]),
+        value: shownValue(next[f] ?? ''),
       },
     );
   }
@@ -223,9 +273,11 @@ export const ipHandler: KindHandler = {
   kind: 'IP',
 
   create(obj, ctx) {
-    const outcome = reservationOutcome(obj, ctx);
+    // Metadata is checked before the engine allocates, so a refusal leaves nothing to undo.
+    const checked = labelled(obj, true);
+    const outcome = reservationOutcome(checked, ctx);
     // The controller's write after the user's create: Kube-OVN shows generation 2 on a fresh reservation.
-    const filled = labelled(fillAllocation(obj, outcome.lease!), true);
+    const filled = labelled(fillAllocation(checked, outcome.lease!), true);
     filled.metadata.generation = 2;
     return {
       object: filled,
@@ -249,11 +301,11 @@ export const ipHandler: KindHandler = {
     };
   },
 
-  finalize(old, ctx): Change {
+  finalize(old, ctx, reason = 'delete'): Change {
     const outcome = ctx.engine.release(old.metadata.name!);
     return {
       object: undefined,
-      ops: effectOps(outcome, 'delete'),
+      ops: effectOps(outcome, reason),
       undo: () => ctx.engine.revert(outcome),
       touched: touchedBy(ctx.engine, outcome.before),
     };

@@ -39,8 +39,11 @@ export interface KindHandler {
   create(obj: KubeObject, ctx: KindContext): Change;
   /** Validates a replacement (immutable fields, in-use rules) and applies it. */
   update(old: KubeObject, obj: KubeObject, ctx: KindContext): Change;
-  /** Undoes the object's effect on the engine as it is deleted (release, remove config); may refuse. */
-  finalize(old: KubeObject, ctx: KindContext): Change;
+  /**
+   * Undoes the object's effect on the engine as it is deleted (release, remove config); may refuse. `reason`
+   * is recorded in the address history (`delete`, `cni-del`, `gc`).
+   */
+  finalize(old: KubeObject, ctx: KindContext, reason?: string): Change;
   /** The object as served: with status computed from the engine. */
   decorate(obj: KubeObject, ctx: KindContext): KubeObject;
   /** Installs a stored object into a freshly loaded engine, without checks (start-up). */
@@ -73,6 +76,13 @@ export function specStrings(spec: Record<string, unknown> | undefined, field: st
   return v as string[];
 }
 
+/**
+ * A rejected value as errors show it: a string as it is (the API edge quotes it once), anything else as JSON.
+ */
+export function shownValue(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v ?? null);
+}
+
 /** Refuses a change of a field that is immutable once set (IPR-6, SPP-1, POOL-1). */
 export function checkImmutable(
   old: Record<string, unknown> | undefined,
@@ -90,7 +100,7 @@ export function checkImmutable(
         `spec.${f} of ${what} cannot change once set (was ${JSON.stringify(before)}); delete and re-create the object to change it`,
         {
           field: `spec.${f}`,
-          value: JSON.stringify(after ?? null),
+          value: shownValue(after),
         },
       );
     }

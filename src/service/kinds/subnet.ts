@@ -1,4 +1,11 @@
-import { ErrorCode, IpamError, type SubnetModel, buildSubnet, subnetUsage } from '../../core/index.js';
+import {
+  ErrorCode,
+  IpamError,
+  type SubnetModel,
+  buildSubnet,
+  canonicalCidrBlock,
+  subnetUsage,
+} from '../../core/index.js';
 import { type KubeObject } from '../types.js';
 import { withUsageStatus } from './usage-status.js';
 import { type Change, type KindContext, type KindHandler, specStrings, specString } from './kind.js';
@@ -59,6 +66,23 @@ function normalised(obj: KubeObject, m: SubnetModel): KubeObject {
   return { ...obj, spec };
 }
 
+/**
+ * SUB-9 first: a new CIDR for a subnet in use is refused as such, before the rest of the new spec is judged —
+ * its gateway and excludeIps, still of the old CIDR, would otherwise be reported as the problem. A CIDR that
+ * does not parse is left for the model to report.
+ */
+function refuseCidrChangeInUse(obj: KubeObject, ctx: KindContext): void {
+  const current = ctx.engine.subnets.get(obj.metadata.name!);
+  if (!current) return;
+  let next: string;
+  try {
+    next = canonicalCidrBlock(obj.spec?.cidrBlock);
+  } catch {
+    return;
+  }
+  if (next !== current.cidrBlock) ctx.engine.checkSubnetIdle(current.name, 'spec.cidrBlock');
+}
+
 /** Kube-OVN `Subnet` (SUB-1 … SUB-9). */
 export const subnetHandler: KindHandler = {
   kind: 'Subnet',
@@ -76,6 +100,7 @@ export const subnetHandler: KindHandler = {
   },
 
   update(old, obj, ctx) {
+    refuseCidrChangeInUse(obj, ctx);
     const m = model(obj);
     checkSize(m);
     const before = ctx.engine.configOf('subnet', m.name);
