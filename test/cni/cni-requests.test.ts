@@ -62,7 +62,8 @@ describe('CNI-3 static requests', () => {
       cniEnv(),
       netconf({ runtimeConfig: { ips: ['10.99.3.4/16'] } }),
     );
-    assert.deepEqual(r.json.ips, [{ address: '10.99.3.4/16', gateway: '10.99.0.1', interface: 0 }]);
+    // No MAC (nothing in this chain applies one, STA-2), so no interfaces[] for ips[] to point into.
+    assert.deepEqual(r.json.ips, [{ address: '10.99.3.4/16', gateway: '10.99.0.1' }]);
   });
 
   it('CNI-3 pod annotations are passed through unchanged', async () => {

@@ -89,7 +89,7 @@ describe('CNI-4 result', () => {
       cniEnv(),
       netconf(
         { cniVersion: '0.3.1', dns: { nameservers: ['10.96.0.10'], domain: 'cluster.local' } },
-        { subnet: 'dual' },
+        { subnet: 'dual', mac: 'chained' },
       ),
     );
     assert.deepEqual(r.json, {

@@ -1,4 +1,4 @@
-// CNI-1: commands and versions, result shape per requested version. Runs the endpoint against the real
+// CNI-1: commands and versions, result shape per requested version (with a MAC: the chained step applies it). Runs the endpoint against the real
 // service on the memory store.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -8,7 +8,11 @@ import { call, cniEnv, macOf, memoryService, netconf } from '../support/cni-fixt
 describe('CNI-1 versions and commands', () => {
   for (const version of ['0.3.0', '0.3.1', '0.4.0']) {
     it(`CNI-1 ADD in ${version} carries ips[].version`, async () => {
-      const r = await call(await memoryService(), cniEnv(), netconf({ cniVersion: version }));
+      const r = await call(
+        await memoryService(),
+        cniEnv(),
+        netconf({ cniVersion: version }, { mac: 'chained' }),
+      );
       assert.equal(r.exitCode, 0, r.stdout);
       assert.deepEqual(r.json, {
         cniVersion: version,
@@ -21,7 +25,11 @@ describe('CNI-1 versions and commands', () => {
 
   for (const version of ['1.0.0', '1.1.0']) {
     it(`CNI-1 ADD in ${version} has no ips[].version`, async () => {
-      const r = await call(await memoryService(), cniEnv(), netconf({ cniVersion: version }));
+      const r = await call(
+        await memoryService(),
+        cniEnv(),
+        netconf({ cniVersion: version }, { mac: 'chained' }),
+      );
       assert.equal(r.exitCode, 0, r.stdout);
       assert.deepEqual(r.json, {
         cniVersion: version,

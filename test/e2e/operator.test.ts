@@ -1,6 +1,7 @@
 // Operator surfaces of ipkeeperd: the allocation history ("who held an address when", SPEC §12) and /metrics,
 // through the real kubectl (`get --raw`) against a real daemon.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -51,25 +52,34 @@ describe('operator endpoints', { skip: kubectlSkipReason() }, () => {
     assert.match(afterText, /ipkeeper_subnet_available_ips\{subnet="ovn-default",family="IPv4"\} \d+/);
   });
   test('metrics: failed CNI calls are counted by a bounded set of commands, whatever CNI_COMMAND says', async () => {
+    // The plugin refuses an unknown command itself (code 4) and never forwards it; a client that writes to
+    // the socket directly still must not choose the daemon's metrics labels.
     const h = new CniHarness(e, 'metrics');
     for (const command of ['ADD{x="1"}', 'whatever-123', 'DROP TABLE']) {
-      const r = await h.raw(
-        {
-          CNI_COMMAND: command,
-          CNI_CONTAINERID: 'c-m',
-          CNI_NETNS: '/x',
-          CNI_IFNAME: 'eth0',
-          CNI_PATH: '/usr/lib/cni',
-        },
-        JSON.stringify(h.conf()),
-      );
-      assert.equal(r.json.code, 4, r.stdout);
+      const env = { CNI_COMMAND: command, CNI_CONTAINERID: 'c-m', CNI_NETNS: '/x', CNI_IFNAME: 'eth0' };
+      const reply = await postToSocket(e.daemon.socket, { env, stdin: JSON.stringify(h.conf()) });
+      const answer = JSON.parse(reply) as { exitCode: number; stdout: string };
+      assert.notEqual(answer.exitCode, 0);
+      assert.equal((JSON.parse(answer.stdout) as { code: number }).code, 4, answer.stdout);
     }
     const text = await e.ok(['get', '--raw', '/metrics']);
     const failures = text.split('\n').filter((l) => l.startsWith('ipkeeper_cni_failures_total{'));
     assert.deepEqual(failures, ['ipkeeper_cni_failures_total{command="other",code="4"} 3']);
   });
 });
+
+/** One wire request (`POST /v1/cni`) straight to the daemon's CNI socket, as a hand-written client would. */
+function postToSocket(socketPath: string, body: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/v1/cni', method: 'POST' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 describe('operator endpoints: --history-limit', { skip: kubectlSkipReason() }, () => {
   test('history retention: a daemon started with --history-limit 3 keeps the newest 3 entries', async () => {
