@@ -8,6 +8,7 @@
  *     using in-cluster config (what kube-proxy would do for them).
  */
 import { spawnSync } from 'node:child_process';
+import { firstHost } from './addresses.js';
 import type { NodeRecord } from './node-record.js';
 
 /** The node's address (host end of its veth) and the range it lives in. */
@@ -31,13 +32,6 @@ function addRoute(record: NodeRecord, save: () => void, route: string[], show: s
   record.routes.push(route);
   save();
   ip(['route', 'add', ...route]);
-}
-
-/** The first host address of an IPv4 CIDR (the `kubernetes` service's cluster IP). */
-export function firstHost(cidr: string): string {
-  const parts = cidr.split('/')[0]!.split('.').map(Number);
-  parts[3] = parts[3]! + 1;
-  return parts.join('.');
 }
 
 /** Creates the node's veth pair (`ipkn<tag>` holds the node IP) and its routes and rules. */
