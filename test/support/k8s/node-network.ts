@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { firstHost } from './addresses.js';
 import type { NodeRecord } from './node-record.js';
+import { DEBIAN_BIN } from './paths.js';
 
 /** The node's address (host end of its veth) and the range it lives in. */
 export const NODE_IP = '198.51.100.1';
@@ -17,12 +18,12 @@ const NODE_PREFIX = 24;
 const METADATA_ADDRESS = '169.254.169.254/32';
 
 function ip(args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_BIN.ip, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
 }
 
 function routeExists(args: string[]): boolean {
-  const r = spawnSync('ip', ['route', 'show', ...args], { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_BIN.ip, ['route', 'show', ...args], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.trim() !== '';
 }
 
@@ -72,6 +73,6 @@ export function setUpNodeNetwork(
   ];
   record.iptables.push({ table: 'nat', rule });
   save();
-  const r = spawnSync('iptables', ['-w', '-t', 'nat', '-A', ...rule], { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_BIN.iptables, ['-w', '-t', 'nat', '-A', ...rule], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`iptables -t nat -A ${rule.join(' ')}: ${r.stderr}`);
 }
