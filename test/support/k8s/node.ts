@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ControlPlane } from './control-plane.js';
-import { acquireNodeLock } from './node-lock.js';
+import { acquireNodeLock, type NodeLock } from './node-lock.js';
 import { cleanupNode, CREATED_PATHS, listDir, SHARED_DIRS } from './node-cleanup.js';
 import { containerdConfig, kubeletConfig, layoutOf, type NodeLayout } from './node-config.js';
 import { drainPods, liftNotReadyTaint } from './node-api.js';
@@ -67,6 +67,8 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
+let nodeInThisProcess = false;
+
 const KERNEL_SETTINGS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'];
 
 /**
@@ -74,7 +76,16 @@ const KERNEL_SETTINGS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_o
  * first; cleans what a crashed earlier node left.
  */
 export async function startNode(cp: ControlPlane, options: NodeOptions): Promise<TestNode> {
-  const lock = await acquireNodeLock(options.lockTimeoutMs);
+  // A second node from this process would wait for its own lock until the timeout.
+  if (nodeInThisProcess) throw new Error('startNode: this process already runs a node; stop() it first');
+  nodeInThisProcess = true;
+  let lock: NodeLock;
+  try {
+    lock = await acquireNodeLock(options.lockTimeoutMs);
+  } catch (err) {
+    nodeInThisProcess = false;
+    throw err;
+  }
   const stale = readNodeRecord();
   if (stale) {
     cleanupNode(stale);
@@ -113,6 +124,7 @@ export async function startNode(cp: ControlPlane, options: NodeOptions): Promise
     cleanupNode(record);
     removeNodeRecord();
     await lock.release();
+    nodeInThisProcess = false;
   };
   try {
     return await boot(cp, options, { l, tag, name, cni, record, save, services, stop });
