@@ -45,6 +45,11 @@ force=0
 [ "${1:-}" = "--force" ] && force=1
 [ "$(id -u)" = 0 ] || { log "must run as root (installs Debian packages, writes $cache)"; exit 1; }
 
+# Several sessions may run the test command at once: one builds, the others wait and find the cache fresh.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+
 install_packages "${runtime_packages[@]}"
 
 # The recipe's hash: this script without comments and blank lines (editing a comment rebuilds nothing).
@@ -111,4 +116,4 @@ SRC
   log "built in $((SECONDS - start)) s: $(cd "$cache/bin" && ls "${binaries[@]}" | tr '\n' ' ')"
 fi
 
-if [ -x "$here/images.sh" ]; then bash "$here/images.sh"; fi
+bash "$here/images.sh"

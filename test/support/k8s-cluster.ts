@@ -20,7 +20,8 @@ export {
   type ControlPlaneOptions,
 } from './k8s/control-plane.js';
 export { startNode, type NodeOptions, type TestNode } from './k8s/node.js';
-export { NODE_IP, firstHost } from './k8s/node-network.js';
+export { NODE_IP } from './k8s/node-network.js';
+export { firstHost } from './k8s/addresses.js';
 export { IMAGES, K8S_CACHE, K8S_BIN, BUILD_COMMAND } from './k8s/paths.js';
 export {
   podManifest,

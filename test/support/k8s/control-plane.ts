@@ -3,14 +3,21 @@
  * and kube-scheduler built by scripts/k8s/build.sh, all on 127.0.0.1 with ports picked at run time, in a
  * temp dir of their own. Several can run at once (one per suite); each is isolated (own dir, ports, etcd).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runKubectl, type KubectlResult } from '../kubectl.js';
 import { ApiClient } from './api-client.js';
-import { writeKubeconfig } from './kubeconfig.js';
+import {
+  apiServerArgs,
+  componentArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  type ControlPlanePorts,
+} from './control-plane-args.js';
+import { createControlPlanePki } from './control-plane-pki.js';
 import { DEBIAN_BIN, K8S_BIN } from './paths.js';
-import { createCa, createServiceAccountKeys, issueCert, type CertFiles } from './pki.js';
+import type { CertFiles } from './pki.js';
 import { probe } from './probes.js';
 import { freePort, spawnService, waitUntil, type Service } from './processes.js';
 
@@ -100,12 +107,51 @@ function removeStaleDirs(): void {
   }
 }
 
-/** The first address of an IPv4 CIDR plus one: the `kubernetes` service's cluster IP. */
-function firstServiceIp(cidr: string): string {
-  const [net] = cidr.split('/');
-  const parts = net!.split('.').map(Number);
-  parts[3] = parts[3]! + 1;
-  return parts.join('.');
+/** The running servers of one control plane, stopped in reverse order (the API server first). */
+class Servers {
+  private readonly list: Service[] = [];
+  apiserver: Service | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Starts a server and resolves once `healthUrl` answers 200; fails at once if it exits. */
+  async start(
+    name: string,
+    command: string,
+    args: string[],
+    healthUrl: string,
+    tls: Parameters<typeof probe>[1] = {},
+  ): Promise<Service> {
+    const s = spawnService(name, command, args, join(this.dir, `${name}.log`));
+    if (name === 'kube-apiserver') this.apiserver = s;
+    else this.list.push(s);
+    await waitUntil(
+      `${name} ${new URL(healthUrl).pathname}`,
+      async () => {
+        if (!s.running()) throw new Error(`${name} exited (${await s.exited}):\n${s.logTail()}`);
+        return (await probe(healthUrl, tls)) === 200;
+      },
+      { timeoutMs: this.timeoutMs, detail: () => s.logTail() },
+    );
+    return s;
+  }
+
+  /**
+   * SIGTERM, then SIGKILL after 2 s: on SIGTERM the 1.20 API server waits up to a minute for open watches
+   * (the controller-manager's, the kubelet's) to end before it exits.
+   */
+  async stopApiServer(): Promise<void> {
+    await this.apiserver?.stop(2_000);
+  }
+
+  async stopAll(): Promise<void> {
+    await this.stopApiServer();
+    for (const s of this.list.reverse()) await s.stop();
+    if (process.env['IPKEEPER_K8S_KEEP'] !== '1') rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** Starts etcd, the API server, then the controller-manager and scheduler; resolves once all are healthy. */
@@ -113,166 +159,39 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   removeStaleDirs();
   const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
   writeFileSync(join(dir, 'owner.pid'), String(process.pid));
-  const services: Service[] = [];
-  let apiserver: Service | undefined;
-  const stopAll = async (): Promise<void> => {
-    await apiserver?.stop(2_000);
-    for (const s of services.reverse()) await s.stop();
-    if (process.env['IPKEEPER_K8S_KEEP'] !== '1') rmSync(dir, { recursive: true, force: true });
-  };
+  const servers = new Servers(dir, options.timeoutMs ?? 120_000);
   try {
-    return await boot(dir, options, services, (s) => (apiserver = s), stopAll);
+    return await boot(dir, options, servers);
   } catch (err) {
-    await stopAll().catch(() => undefined);
+    await servers.stopAll().catch(() => undefined);
     throw err;
   }
 }
 
-async function boot(
-  dir: string,
-  options: ControlPlaneOptions,
-  services: Service[],
-  setApiServer: (s: Service | undefined) => void,
-  stopAll: () => Promise<void>,
-): Promise<ControlPlane> {
-  const timeoutMs = options.timeoutMs ?? 120_000;
+async function boot(dir: string, options: ControlPlaneOptions, servers: Servers): Promise<ControlPlane> {
   const serviceCidr = options.serviceCidr ?? DEFAULT_SERVICE_CIDR;
-  const pki = join(dir, 'pki');
-  mkdirSync(pki);
-  const [etcdPort, peerPort, apiPort, kcmPort, schedPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const server = `https://127.0.0.1:${apiPort}`;
-  const logs = {
-    etcd: join(dir, 'etcd.log'),
-    apiserver: join(dir, 'kube-apiserver.log'),
-    controllerManager: join(dir, 'kube-controller-manager.log'),
-    scheduler: join(dir, 'kube-scheduler.log'),
+  const ports: ControlPlanePorts = {
+    etcd: await freePort(),
+    etcdPeer: await freePort(),
+    apiserver: await freePort(),
+    controllerManager: await freePort(),
+    scheduler: await freePort(),
   };
-
-  const ca = createCa(pki, 'ca');
-  const frontProxyCa = createCa(pki, 'front-proxy-ca');
-  const sa = createServiceAccountKeys(pki);
-  const serving = issueCert(ca, pki, 'apiserver', {
-    cn: 'kube-apiserver',
-    usage: 'server',
-    ips: ['127.0.0.1', firstServiceIp(serviceCidr)],
-    dns: [
-      'localhost',
-      'kubernetes',
-      'kubernetes.default',
-      'kubernetes.default.svc',
-      'kubernetes.default.svc.cluster.local',
-    ],
-  });
-  const kubeletClient = issueCert(ca, pki, 'apiserver-kubelet-client', {
-    cn: 'kube-apiserver-kubelet-client',
-    groups: ['system:masters'],
-  });
-  const frontProxyClient = issueCert(frontProxyCa, pki, 'front-proxy-client', { cn: 'front-proxy-client' });
-  const credentials = (
-    name: string,
-    user: string,
-    groups: string[] = [],
-  ): { cert: CertFiles; kubeconfig: string } => {
-    const cert = issueCert(ca, pki, name, { cn: user, groups });
-    return {
-      cert,
-      kubeconfig: writeKubeconfig(join(dir, `${name}.kubeconfig`), {
-        server,
-        caCert: ca.cert,
-        client: cert,
-        user,
-      }),
-    };
-  };
-  const admin = credentials('admin', 'admin', ['system:masters']);
-  const api = new ApiClient(server, ca.cert, admin.cert);
-
-  // etcd: one member, plain HTTP on loopback (only this cluster's API server talks to it).
-  const etcd = spawnService(
-    'etcd',
-    DEBIAN_BIN.etcd,
-    [
-      '--name=default',
-      `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
-      '--initial-cluster-state=new',
-    ],
-    logs.etcd,
-  );
-  services.push(etcd);
-  await waitUntil('etcd /health', async () => (await probe(`http://127.0.0.1:${etcdPort}/health`)) === 200, {
-    timeoutMs,
-    detail: () => etcd.logTail(),
-  });
-
-  const apiArgs = [
-    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${apiPort}`,
-    '--insecure-port=0',
-    '--advertise-address=127.0.0.1',
-    // The `kubernetes` Endpoints would name 127.0.0.1, which validation refuses: keep no endpoints.
-    '--endpoint-reconciler-type=none',
-    `--tls-cert-file=${serving.cert}`,
-    `--tls-private-key-file=${serving.key}`,
-    `--client-ca-file=${ca.cert}`,
-    `--service-cluster-ip-range=${serviceCidr}`,
-    `--service-account-key-file=${sa.publicKey}`,
-    `--service-account-signing-key-file=${sa.privateKey}`,
-    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    '--authorization-mode=Node,RBAC',
-    '--enable-admission-plugins=NodeRestriction',
-    '--allow-privileged=true',
-    `--kubelet-client-certificate=${kubeletClient.cert}`,
-    `--kubelet-client-key=${kubeletClient.key}`,
-    '--kubelet-preferred-address-types=InternalIP',
-    // Aggregation (APIService objects): the front proxy's CA and client; endpoints routed to directly
-    // because there is no kube-proxy.
-    `--requestheader-client-ca-file=${frontProxyCa.cert}`,
-    '--requestheader-allowed-names=front-proxy-client',
-    '--requestheader-username-headers=X-Remote-User',
-    '--requestheader-group-headers=X-Remote-Group',
-    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-    `--proxy-client-cert-file=${frontProxyClient.cert}`,
-    `--proxy-client-key-file=${frontProxyClient.key}`,
-    '--enable-aggregator-routing=true',
-    '--profiling=false',
-    ...(options.apiServerArgs ?? []),
-  ];
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const pki = createControlPlanePki(dir, server, serviceCidr);
+  const admin = pki.credentials('admin', 'admin', ['system:masters']);
+  const api = new ApiClient(server, pki.ca.cert, admin.cert);
   const adminTls = {
-    ca: readFileSync(ca.cert),
+    ca: readFileSync(pki.ca.cert),
     cert: readFileSync(admin.cert.cert),
     key: readFileSync(admin.cert.key),
   };
-  let apiserver: Service | undefined;
+
+  await servers.start('etcd', DEBIAN_BIN.etcd, etcdArgs(dir, ports), `http://127.0.0.1:${ports.etcd}/health`);
+  const apiArgs = [...apiServerArgs(pki, ports, serviceCidr), ...(options.apiServerArgs ?? [])];
   const startApiServer = async (): Promise<void> => {
-    if (apiserver?.running()) return;
-    const s = spawnService('kube-apiserver', K8S_BIN.apiserver, apiArgs, logs.apiserver);
-    apiserver = s;
-    setApiServer(s);
-    await waitUntil(
-      'kube-apiserver /readyz',
-      async () => {
-        if (!s.running()) throw new Error(`kube-apiserver exited (${await s.exited}):\n${s.logTail()}`);
-        return (await probe(`${server}/readyz`, adminTls)) === 200;
-      },
-      { timeoutMs, detail: () => s.logTail() },
-    );
-  };
-  // SIGTERM, then SIGKILL after 2 s: on SIGTERM the 1.20 server waits up to a minute for open watches (the
-  // controller-manager's, the kubelet's) to end before it exits.
-  const stopApiServer = async (): Promise<void> => {
-    await apiserver?.stop(2_000);
+    if (servers.apiserver?.running()) return;
+    await servers.start('kube-apiserver', K8S_BIN.apiserver, apiArgs, `${server}/readyz`, adminTls);
   };
   await startApiServer();
 
@@ -288,68 +207,40 @@ async function boot(
         { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:kube-controller-manager' },
       ],
     });
-    const kcm = credentials('controller-manager', 'system:kube-controller-manager');
-    const s = spawnService(
+    const { kubeconfig } = pki.credentials('controller-manager', 'system:kube-controller-manager');
+    await servers.start(
       'kube-controller-manager',
       K8S_BIN.controllerManager,
       [
-        `--kubeconfig=${kcm.kubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${kcmPort}`,
-        '--port=0',
-        '--leader-elect=false',
-        '--use-service-account-credentials=false',
-        `--service-account-private-key-file=${sa.privateKey}`,
-        `--root-ca-file=${ca.cert}`,
-        `--cluster-signing-cert-file=${ca.cert}`,
-        `--cluster-signing-key-file=${ca.key}`,
-        `--controllers=${(options.controllers ?? ['*']).join(',')}`,
-        `--kube-api-qps=${options.controllerManagerQps ?? 20}`,
-        `--kube-api-burst=${options.controllerManagerBurst ?? 30}`,
-        '--profiling=false',
+        ...componentArgs(
+          kubeconfig,
+          ports.controllerManager,
+          options.controllerManagerQps ?? 20,
+          options.controllerManagerBurst ?? 30,
+        ),
+        ...controllerManagerArgs(pki, options.controllers ?? ['*']),
         ...(options.controllerManagerArgs ?? []),
       ],
-      logs.controllerManager,
-    );
-    services.push(s);
-    await waitUntil(
-      'kube-controller-manager /healthz',
-      async () => (await probe(`https://127.0.0.1:${kcmPort}/healthz`)) === 200,
-      {
-        timeoutMs,
-        detail: () => s.logTail(),
-      },
+      `https://127.0.0.1:${ports.controllerManager}/healthz`,
     );
     // Pods of the default namespace are refused until its service account has a token.
-    await waitForServiceAccountToken(api, 'default', timeoutMs);
+    await waitForServiceAccountToken(api, 'default', options.timeoutMs);
   }
-
   if (options.scheduler !== false) {
-    const sched = credentials('scheduler', 'system:kube-scheduler');
-    const s = spawnService(
+    const { kubeconfig } = pki.credentials('scheduler', 'system:kube-scheduler');
+    await servers.start(
       'kube-scheduler',
       K8S_BIN.scheduler,
       [
-        `--kubeconfig=${sched.kubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${schedPort}`,
-        '--port=0',
-        '--leader-elect=false',
-        `--kube-api-qps=${options.schedulerQps ?? 50}`,
-        `--kube-api-burst=${options.schedulerBurst ?? 100}`,
-        '--profiling=false',
+        ...componentArgs(
+          kubeconfig,
+          ports.scheduler,
+          options.schedulerQps ?? 50,
+          options.schedulerBurst ?? 100,
+        ),
         ...(options.schedulerArgs ?? []),
       ],
-      logs.scheduler,
-    );
-    services.push(s);
-    await waitUntil(
-      'kube-scheduler /healthz',
-      async () => (await probe(`https://127.0.0.1:${schedPort}/healthz`)) === 200,
-      {
-        timeoutMs,
-        detail: () => s.logTail(),
-      },
+      `https://127.0.0.1:${ports.scheduler}/healthz`,
     );
   }
 
@@ -361,26 +252,31 @@ async function boot(
     server,
     kubeconfig: admin.kubeconfig,
     serviceCidr,
-    ca,
+    ca: pki.ca,
     api,
-    logs,
+    logs: {
+      etcd: join(dir, 'etcd.log'),
+      apiserver: join(dir, 'kube-apiserver.log'),
+      controllerManager: join(dir, 'kube-controller-manager.log'),
+      scheduler: join(dir, 'kube-scheduler.log'),
+    },
     kubectl,
     kubectlOk: async (args, input) => {
       const r = await kubectl(args, input === undefined ? {} : { input });
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
       return r.stdout;
     },
-    credentials,
-    stopApiServer,
+    credentials: pki.credentials,
+    stopApiServer: () => servers.stopApiServer(),
     startApiServer,
     restartApiServer: async () => {
-      await stopApiServer();
+      await servers.stopApiServer();
       await startApiServer();
     },
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await stopAll();
+      await servers.stopAll();
     },
   };
 }

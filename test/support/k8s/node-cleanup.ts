@@ -133,9 +133,9 @@ export function cleanupNode(record: NodeRecord): void {
   removePodCgroups();
 
   // 3. Network: links (a bridge's pod-side veths went with the pods' namespaces), routes, rules.
-  for (const link of record.links) run('ip', ['link', 'del', link]);
-  for (const route of record.routes) run('ip', ['route', 'del', ...route]);
-  for (const { table, rule } of record.iptables) run('iptables', ['-w', '-t', table, '-D', ...rule]);
+  for (const link of record.links) run(DEBIAN_BIN.ip, ['link', 'del', link]);
+  for (const route of record.routes) run(DEBIAN_BIN.ip, ['route', 'del', ...route]);
+  for (const { table, rule } of record.iptables) run(DEBIAN_BIN.iptables, ['-w', '-t', table, '-D', ...rule]);
 
   // 4. Kernel settings the kubelet changed.
   for (const [key, value] of Object.entries(record.sysctls)) {

@@ -3,6 +3,7 @@
  * directories) and the kubelet's (cgroupfs, its own ports, no swap check, no iptables chains). Each choice
  * that this machine forced is explained beside it; docs/testing.md repeats the list.
  */
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { IMAGES } from './paths.js';
 
@@ -20,6 +21,23 @@ export interface NodeLayout {
   kubeletCertDir: string;
   resolvConf: string;
   logDir: string;
+}
+
+/** Where each part of a node lives under its dir. */
+export function layoutOf(dir: string): NodeLayout {
+  return {
+    dir,
+    containerdRoot: join(dir, 'containerd', 'root'),
+    containerdState: join(dir, 'containerd', 'state'),
+    containerdSocket: join(dir, 'containerd', 'containerd.sock'),
+    runcRoot: join(dir, 'containerd', 'runc'),
+    cniConfDir: join(dir, 'cni', 'net.d'),
+    cniBinDir: join(dir, 'cni', 'bin'),
+    kubeletRoot: join(dir, 'kubelet'),
+    kubeletCertDir: join(dir, 'kubelet-pki'),
+    resolvConf: join(dir, 'resolv.conf'),
+    logDir: join(dir, 'logs'),
+  };
 }
 
 /** containerd's config.toml (version 2 schema, containerd 1.6). */

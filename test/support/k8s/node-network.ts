@@ -8,7 +8,9 @@
  *     using in-cluster config (what kube-proxy would do for them).
  */
 import { spawnSync } from 'node:child_process';
+import { firstHost } from './addresses.js';
 import type { NodeRecord } from './node-record.js';
+import { DEBIAN_BIN } from './paths.js';
 
 /** The node's address (host end of its veth) and the range it lives in. */
 export const NODE_IP = '198.51.100.1';
@@ -16,12 +18,12 @@ const NODE_PREFIX = 24;
 const METADATA_ADDRESS = '169.254.169.254/32';
 
 function ip(args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_BIN.ip, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
 }
 
 function routeExists(args: string[]): boolean {
-  const r = spawnSync('ip', ['route', 'show', ...args], { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_BIN.ip, ['route', 'show', ...args], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.trim() !== '';
 }
 
@@ -31,13 +33,6 @@ function addRoute(record: NodeRecord, save: () => void, route: string[], show: s
   record.routes.push(route);
   save();
   ip(['route', 'add', ...route]);
-}
-
-/** The first host address of an IPv4 CIDR (the `kubernetes` service's cluster IP). */
-export function firstHost(cidr: string): string {
-  const parts = cidr.split('/')[0]!.split('.').map(Number);
-  parts[3] = parts[3]! + 1;
-  return parts.join('.');
 }
 
 /** Creates the node's veth pair (`ipkn<tag>` holds the node IP) and its routes and rules. */
@@ -78,6 +73,6 @@ export function setUpNodeNetwork(
   ];
   record.iptables.push({ table: 'nat', rule });
   save();
-  const r = spawnSync('iptables', ['-w', '-t', 'nat', '-A', ...rule], { encoding: 'utf8' });
+  const r = spawnSync(DEBIAN_BIN.iptables, ['-w', '-t', 'nat', '-A', ...rule], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`iptables -t nat -A ${rule.join(' ')}: ${r.stderr}`);
 }

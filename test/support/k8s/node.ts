@@ -6,26 +6,18 @@
  * crash — removes everything the node did to the machine (node-cleanup.ts).
  */
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ControlPlane } from './control-plane.js';
-import { acquireNodeLock } from './node-lock.js';
+import { acquireNodeLock, type NodeLock } from './node-lock.js';
 import { cleanupNode, CREATED_PATHS, listDir, SHARED_DIRS } from './node-cleanup.js';
-import { containerdConfig, kubeletConfig, type NodeLayout } from './node-config.js';
+import { containerdConfig, kubeletConfig, layoutOf, type NodeLayout } from './node-config.js';
+import { drainPods, liftNotReadyTaint } from './node-api.js';
+import { describeCni, installCni, linkExists } from './node-cni.js';
 import { NODE_IP, setUpNodeNetwork } from './node-network.js';
 import { readNodeRecord, removeNodeRecord, writeNodeRecord, type NodeRecord } from './node-record.js';
-import { DEBIAN_BIN, DEBIAN_CNI_DIR, IMAGES, K8S_BIN } from './paths.js';
+import { DEBIAN_BIN, IMAGES, K8S_BIN } from './paths.js';
 import { issueCert } from './pki.js';
 import { freePort, spawnService, waitUntil, type Service } from './processes.js';
 
@@ -75,50 +67,25 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
+let nodeInThisProcess = false;
+
 const KERNEL_SETTINGS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'];
-
-function layoutOf(dir: string): NodeLayout {
-  return {
-    dir,
-    containerdRoot: join(dir, 'containerd', 'root'),
-    containerdState: join(dir, 'containerd', 'state'),
-    containerdSocket: join(dir, 'containerd', 'containerd.sock'),
-    runcRoot: join(dir, 'containerd', 'runc'),
-    cniConfDir: join(dir, 'cni', 'net.d'),
-    cniBinDir: join(dir, 'cni', 'bin'),
-    kubeletRoot: join(dir, 'kubelet'),
-    kubeletCertDir: join(dir, 'kubelet-pki'),
-    resolvConf: join(dir, 'resolv.conf'),
-    logDir: join(dir, 'logs'),
-  };
-}
-
-/** The network names and bridge names of a CNI config. */
-function describeCni(config: Record<string, unknown>): { names: string[]; bridges: string[] } {
-  const plugins = Array.isArray(config['plugins'])
-    ? (config['plugins'] as Record<string, unknown>[])
-    : [config];
-  const bridges = plugins
-    .filter((p) => p['type'] === 'bridge')
-    .map((p) => (typeof p['bridge'] === 'string' ? p['bridge'] : 'cni0'));
-  return { names: typeof config['name'] === 'string' ? [config['name']] : [], bridges };
-}
-
-function linkExists(name: string): boolean {
-  try {
-    statSync(`/sys/class/net/${name}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Starts a node for `cp` and resolves once its Node object is Ready. Waits for the machine-wide node lock
  * first; cleans what a crashed earlier node left.
  */
 export async function startNode(cp: ControlPlane, options: NodeOptions): Promise<TestNode> {
-  const lock = await acquireNodeLock(options.lockTimeoutMs);
+  // A second node from this process would wait for its own lock until the timeout.
+  if (nodeInThisProcess) throw new Error('startNode: this process already runs a node; stop() it first');
+  nodeInThisProcess = true;
+  let lock: NodeLock;
+  try {
+    lock = await acquireNodeLock(options.lockTimeoutMs);
+  } catch (err) {
+    nodeInThisProcess = false;
+    throw err;
+  }
   const stale = readNodeRecord();
   if (stale) {
     cleanupNode(stale);
@@ -157,6 +124,7 @@ export async function startNode(cp: ControlPlane, options: NodeOptions): Promise
     cleanupNode(record);
     removeNodeRecord();
     await lock.release();
+    nodeInThisProcess = false;
   };
   try {
     return await boot(cp, options, { l, tag, name, cni, record, save, services, stop });
@@ -193,16 +161,7 @@ async function boot(cp: ControlPlane, options: NodeOptions, c: BootContext): Pro
     mkdirSync(d, { recursive: true });
   writeFileSync(l.resolvConf, 'nameserver 127.0.0.1\n');
 
-  // CNI: Debian's plugins and the caller's, copied (never linked: an install into this directory must not
-  // write through into /usr/lib/cni).
-  for (const plugin of readdirSync(DEBIAN_CNI_DIR))
-    copyFileSync(join(DEBIAN_CNI_DIR, plugin), join(l.cniBinDir, plugin));
-  for (const [file, source] of Object.entries(options.cniPlugins ?? {})) {
-    copyFileSync(source, join(l.cniBinDir, basename(file)));
-    chmodSync(join(l.cniBinDir, basename(file)), 0o755);
-  }
-  const confFile = Array.isArray(c.cni['plugins']) ? '10-test.conflist' : '10-test.conf';
-  writeFileSync(join(l.cniConfDir, confFile), JSON.stringify(c.cni, null, 1));
+  installCni(l, c.cni, options.cniPlugins ?? {});
 
   setUpNodeNetwork(record, save, {
     tag: c.tag,
@@ -326,49 +285,4 @@ async function boot(cp: ControlPlane, options: NodeOptions, c: BootContext): Pro
     importImage,
     stop: c.stop,
   };
-}
-
-/**
- * Removes the `node.kubernetes.io/not-ready` taint admission put on the new Node, so it is schedulable as
- * soon as this returns (the node lifecycle controller would lift it within seconds, or never when a suite
- * turned that controller off for fake nodes).
- */
-async function liftNotReadyTaint(cp: ControlPlane, name: string): Promise<void> {
-  const node = await cp.api.get<{ spec?: { taints?: { key: string }[] } }>(`/api/v1/nodes/${name}`);
-  const taints = node?.spec?.taints ?? [];
-  const kept = taints.filter((t) => t.key !== 'node.kubernetes.io/not-ready');
-  if (kept.length === taints.length) return;
-  await cp.api.must(
-    'PATCH',
-    `/api/v1/nodes/${name}`,
-    { spec: { taints: kept.length > 0 ? kept : null } },
-    'application/merge-patch+json',
-  );
-}
-
-/**
- * Cordons the node, force-deletes its pods and waits (up to 30 s) until the kubelet tore their sandboxes
- * down (CNI DEL included), then deletes the Node object. Best effort: cleanup follows regardless.
- */
-async function drainPods(cp: ControlPlane, name: string, netnsDir: string): Promise<void> {
-  const node = await cp.api.request('PATCH', `/api/v1/nodes/${name}`, {
-    body: { spec: { unschedulable: true } },
-    contentType: 'application/merge-patch+json',
-    timeoutMs: 5_000,
-  });
-  if (node.status !== 200) return;
-  const pods = await cp.api.get<{ items: { metadata: { namespace: string; name: string } }[] }>(
-    `/api/v1/pods?fieldSelector=spec.nodeName%3D${name}`,
-  );
-  for (const p of pods?.items ?? []) {
-    await cp.api.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, {
-      body: { gracePeriodSeconds: 0 },
-    });
-  }
-  if ((pods?.items.length ?? 0) > 0) {
-    await waitUntil("the pods' network namespaces to go", () => listDir(netnsDir).length === 0, {
-      timeoutMs: 30_000,
-    }).catch(() => undefined);
-  }
-  await cp.api.request('DELETE', `/api/v1/nodes/${name}`);
 }

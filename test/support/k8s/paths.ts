@@ -25,6 +25,8 @@ export const DEBIAN_BIN = {
   openssl: '/usr/bin/openssl',
   flock: '/usr/bin/flock',
   setpriv: '/usr/bin/setpriv',
+  ip: '/usr/sbin/ip',
+  iptables: '/usr/sbin/iptables',
 };
 
 /** Debian's CNI plugins, copied into every node's private CNI bin directory. */

@@ -3,23 +3,16 @@ import { accessSync, constants } from 'node:fs';
 import { KUBECTL } from '../kubectl.js';
 import { BUILD_COMMAND, DEBIAN_BIN, DEBIAN_CNI_DIR, IMAGES, K8S_BIN } from './paths.js';
 
-function executable(path: string): boolean {
+/** True when this process may access `path` in `mode` (X_OK for programs, R_OK for files). */
+function accessible(path: string, mode: number): boolean {
   try {
-    accessSync(path, constants.X_OK);
+    accessSync(path, mode);
     return true;
   } catch {
     return false;
   }
 }
-
-function readable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const executable = (path: string): boolean => accessible(path, constants.X_OK);
 
 /**
  * Undefined when the cached Kubernetes binaries, the test images, etcd, containerd, runc, Debian's CNI
@@ -31,7 +24,8 @@ export function k8sPrerequisites(): string | undefined {
   const missing: string[] = [];
   for (const [name, path] of Object.entries(K8S_BIN))
     if (!executable(path)) missing.push(`${name} (${path})`);
-  for (const image of Object.values(IMAGES)) if (!readable(image.file)) missing.push(`image ${image.file}`);
+  for (const image of Object.values(IMAGES))
+    if (!accessible(image.file, constants.R_OK)) missing.push(`image ${image.file}`);
   for (const path of Object.values(DEBIAN_BIN)) if (!executable(path)) missing.push(path);
   if (!executable(`${DEBIAN_CNI_DIR}/bridge`)) missing.push(`${DEBIAN_CNI_DIR}/bridge`);
   if (missing.length > 0)
