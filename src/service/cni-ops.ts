@@ -1,26 +1,30 @@
 import { createHash } from 'node:crypto';
 import {
-  type Address,
-  type AllocateRequest,
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
   type Engine,
   type Lease,
   ErrorCode,
   IpamError,
+  type ExistingAllocation,
+  type Outcome,
   allocate,
+  defaultSubnetOf,
   formatMac,
   formatValue,
   parseAddress,
   parseMac,
+  placeAttachment,
+  runPlacement,
 } from '../core/index.js';
-import { type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
+import { type PodRequest, parseNamespaceRequest, parsePodRequest } from '../core/annotations/index.js';
 import { effectOps } from './effect-ops.js';
 import { type KeyedMutex } from './keyed-mutex.js';
 import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
 import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
 import { metaForCreate } from './object-meta.js';
+import { placementWorld } from './placement-facts.js';
 import { type ResourceTable } from './resource-service.js';
 import { API_VERSION, FINALIZER, type KubeObject } from './types.js';
 
@@ -51,7 +55,10 @@ interface AttachmentRequest {
 interface AddRequest extends AttachmentRequest {
   netns: string;
   requested: { ips: { address: string; family: 4 | 6; prefixLength?: number }[]; mac?: string };
+  /** The pod's annotations: passed by the runtime (standalone) or read from the cluster (Kubernetes mode). */
   annotations: Record<string, string>;
+  /** The pod's namespace's annotations, when known (Kubernetes mode). */
+  namespaceAnnotations?: Record<string, string>;
 }
 interface CheckRequest extends AttachmentRequest {
   expectedIps: string[];
@@ -71,8 +78,8 @@ export interface CniOpsDeps {
   resources: ResourceTable;
   locks: KeyedMutex;
   now: () => Date;
-  /** Name of the default subnet (Kube-OVN `ovn-default`), or undefined for none. */
-  defaultSubnet: () => string | undefined;
+  /** The daemon's default subnet name (Kube-OVN `ovn-default`), or undefined for none. */
+  configuredDefault: string | undefined;
   nodeName: string;
 }
 
@@ -140,6 +147,15 @@ function keySegment(text: string, valid: RegExp, max: number): string {
   return readable ? `${readable}-x${digest}` : `x${digest}`;
 }
 
+/** What an attachment's IP object says about where it already is (a reservation pins its subnet, IPR-7). */
+function existingAllocation(object: KubeObject): ExistingAllocation {
+  return {
+    subnet: typeof object.spec?.subnet === 'string' ? object.spec.subnet : '',
+    reserved: object.metadata.labels?.[LABEL_RESERVED] === 'true',
+    podUid: object.metadata.annotations?.[ANNOTATION_POD_UID],
+  };
+}
+
 /** The CNI operations of the service (CNI-2, CNI-3, IPR-7, IPR-8, IPR-10, STA-*, SPP-5, SPP-6, GC-2, GC-4). */
 export class CniOps {
   constructor(private readonly d: CniOpsDeps) {}
@@ -149,8 +165,7 @@ export class CniOps {
     return this.d.locks.run(`IP/${key}`, async () => {
       const existing = this.d.resources.entry('IP', key);
       if (existing) checkSameOwner(key, existing.object, req);
-      const alloc = this.allocationRequest(key, req, existing?.object);
-      const outcome = allocate(this.d.engine, alloc);
+      const outcome = this.allocateFor(key, req, existing?.object);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);
       const unchanged =
         outcome.effects.length === 0 &&
@@ -272,7 +287,9 @@ export class CniOps {
   }
 
   async status(req: { network: string; ipam: IpamSelection }): Promise<void> {
-    const subnet = req.ipam.subnet ?? this.d.defaultSubnet();
+    const subnet =
+      req.ipam.subnet ??
+      defaultSubnetOf(placementWorld(this.d.engine, this.d.resources, this.d.configuredDefault));
     if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) return;
     if (!subnet || !this.d.engine.subnets.has(subnet)) {
       throw new IpamError(
@@ -284,72 +301,28 @@ export class CniOps {
 
   // ------------------------------------------------------------------ request resolution
 
-  private allocationRequest(key: string, req: AddRequest, existing: KubeObject | undefined): AllocateRequest {
+  /**
+   * Where the attachment draws from is one pure decision (K8S-3, src/core/placement.ts); this gathers its
+   * facts and runs its attempts in order. Invalid annotations fail before anything is allocated.
+   */
+  private allocateFor(key: string, req: AddRequest, existing: KubeObject | undefined): Outcome {
     const parsed = parsePodRequest(req.annotations ?? {});
     if (parsed.errors.length > 0) throw parsed.errors[0]!;
+    const ns = parseNamespaceRequest(req.namespaceAnnotations ?? {});
+    if (ns.errors.length > 0) throw ns.errors[0]!;
     const pod: PodRequest = parsed.request;
-    const addresses = this.statics(req, pod);
     const mac = pod.macAddress ?? (req.requested.mac ? parseMac(req.requested.mac) : undefined);
-    // A reservation (or an earlier allocation) decides the subnet: the pod gets what was kept for it (IPR-7).
-    if (existing) {
-      const subnet = String(existing.spec?.subnet ?? '');
-      if (subnet) return { key, subnet, addresses, mac };
-    }
-    const spider = this.spiderChoice(req, pod);
-    if (spider) return { key, spiderPools: spider, addresses, mac };
-    const ipPool = pod.ipPool;
-    let subnet = pod.logicalSwitch ?? req.ipam.subnet;
-    if (ipPool?.kind === 'pool') return { key, subnet, ippool: ipPool.name, addresses, mac };
-    const cniPool = req.ipam.ippools[0];
-    if (!ipPool && cniPool) return { key, subnet, ippool: cniPool, addresses, mac };
-    subnet ??= this.namespaceSubnet(req.owner) ?? this.d.defaultSubnet();
-    if (!subnet)
-      throw new IpamError(
-        ErrorCode.NoSubnet,
-        'no subnet: set "subnet" in the ipam config, annotate the pod with ovn.kubernetes.io/logical_switch, or create a default subnet',
-      );
-    const entries = ipPool?.kind === 'list' ? ipPool.entries.map((e) => ({ v4: e.v4, v6: e.v6 })) : undefined;
-    return { key, subnet, addresses, mac, entries };
-  }
-
-  /** Static addresses: the ip_address annotation wins over runtimeConfig/args (CNI-3, STA-1). */
-  private statics(req: AddRequest, pod: PodRequest): Address[] {
-    if (pod.ipAddress)
-      return [pod.ipAddress.v4, pod.ipAddress.v6].filter((a): a is Address => a !== undefined);
-    return req.requested.ips.map((ip) => parseAddress(ip.address));
-  }
-
-  /** SPP-6 pool choice: pod annotation, then the CNI config's defaults, then every `default: true` pool. */
-  private spiderChoice(req: AddRequest, pod: PodRequest): { ipv4: string[]; ipv6: string[] } | undefined {
-    const existing = [...this.d.engine.spiderPools.keys()];
-    const expand = (names: readonly string[]): string[] => expandPoolNames(names, existing);
-    if (pod.spiderPools) return { ipv4: expand(pod.spiderPools.ipv4), ipv6: expand(pod.spiderPools.ipv6) };
-    if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) {
-      return { ipv4: expand(req.ipam.defaultIpv4Pools), ipv6: expand(req.ipam.defaultIpv6Pools) };
-    }
-    if (
-      req.ipam.subnet ||
-      pod.logicalSwitch ||
-      pod.ipPool ||
-      req.ipam.ippools.length > 0 ||
-      this.d.defaultSubnet()
-    )
-      return undefined;
-    const defaults = [...this.d.engine.spiderPools.values()]
-      .filter((p) => p.isDefault)
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
-    if (defaults.length === 0) return undefined;
-    return {
-      ipv4: defaults.filter((p) => p.family === 4).map((p) => p.name),
-      ipv6: defaults.filter((p) => p.family === 6).map((p) => p.name),
-    };
-  }
-
-  /** SUB-8: the first subnet bound to the pod's namespace. */
-  private namespaceSubnet(owner: Owner): string | undefined {
-    if (owner.kind !== 'pod') return undefined;
-    for (const s of this.d.engine.subnets.values()) if (s.namespaces.includes(owner.namespace)) return s.name;
-    return undefined;
+    const placement = placeAttachment({
+      namespace: req.owner.kind === 'pod' ? req.owner.namespace : undefined,
+      podUid: req.owner.kind === 'pod' ? req.owner.uid : undefined,
+      pod,
+      namespaceRequest: ns.request,
+      requestedAddresses: req.requested.ips.map((ip) => parseAddress(ip.address)),
+      network: req.ipam,
+      existing: existing && existingAllocation(existing),
+      world: placementWorld(this.d.engine, this.d.resources, this.d.configuredDefault),
+    });
+    return runPlacement(placement, (attempt) => allocate(this.d.engine, { ...attempt, key, mac }));
   }
 
   private ipObject(key: string, req: AddRequest, existing: KubeObject | undefined, lease: Lease): KubeObject {

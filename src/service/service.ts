@@ -106,10 +106,7 @@ export class IpamService {
       locks,
       now,
       nodeName: options.nodeName ?? '',
-      defaultSubnet: () => {
-        for (const s of engine.subnets.values()) if (s.isDefault) return s.name;
-        return defaultName && engine.subnets.has(defaultName) ? defaultName : undefined;
-      },
+      configuredDefault: defaultName,
     });
     const service = new IpamService(engine, options.store, resources, cni);
     if (snapshot.revision === 0 && options.defaultSubnet !== null) {
