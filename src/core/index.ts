@@ -17,3 +17,4 @@ export * from './allocate.js';
 export * from './usage.js';
 export * from './names.js';
 export * from './placement.js';
+export * from './release.js';
