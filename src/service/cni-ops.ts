@@ -25,12 +25,14 @@ import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
 import { metaForCreate } from './object-meta.js';
 import { placementWorld } from './placement-facts.js';
+import { ANNOTATION_CONTAINER, releaseEntry } from './pod-allocations.js';
+
+export { ANNOTATION_CONTAINER };
 import { type ResourceTable } from './resource-service.js';
 import { API_VERSION, FINALIZER, type KubeObject } from './types.js';
 
 /** Annotations ipkeeper writes on IP objects it creates for CNI attachments. */
 export const ANNOTATION_NETWORK = 'ipkeeper.io/network';
-export const ANNOTATION_CONTAINER = 'ipkeeper.io/container-id';
 export const ANNOTATION_IFNAME = 'ipkeeper.io/ifname';
 
 /** The CNI request shapes (structurally src/cni/cni-service.ts; the service does not import the edge). */
@@ -71,6 +73,8 @@ export interface CniAllocationResult {
   ips: { family: 4 | 6; address: string; prefixLength: number; gateway?: string }[];
   mac?: string;
   routes: { dst: string; gw?: string }[];
+  /** The Subnet the addresses belong to ('' for a SpiderIPPool of its own space), for pod annotations. */
+  subnet: string;
 }
 
 export interface CniOpsDeps {
@@ -223,14 +227,7 @@ export class CniOps {
         );
         return;
       }
-      const outcome = this.d.engine.release(key);
-      const change: Change = {
-        object: undefined,
-        ops: effectOps(outcome, 'cni-del'),
-        undo: () => this.d.engine.revert(outcome),
-        touched: touchedBy(this.d.engine, outcome.before),
-      };
-      await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
+      await releaseEntry(this.d, key, entry, 'cni-del');
     });
   }
 
@@ -272,14 +269,7 @@ export class CniOps {
       await this.d.locks.run(`IP/${key}`, async () => {
         const entry = this.d.resources.entry('IP', key);
         if (!entry) return;
-        const outcome = this.d.engine.release(key);
-        const change: Change = {
-          object: undefined,
-          ops: effectOps(outcome, 'gc'),
-          undo: () => this.d.engine.revert(outcome),
-          touched: touchedBy(this.d.engine, outcome.before),
-        };
-        await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
+        await releaseEntry(this.d, key, entry, 'gc');
         released++;
       });
     }
@@ -378,6 +368,11 @@ export class CniOps {
         ...(gatewayValue !== undefined ? { gateway: formatValue(a.family, gatewayValue) } : {}),
       };
     });
-    return { ips, ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}), routes: [] };
+    return {
+      ips,
+      ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}),
+      routes: [],
+      subnet: lease.subnet,
+    };
   }
 }

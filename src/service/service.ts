@@ -3,6 +3,7 @@ import { type HistoryEntry, type HistoryQuery, type Store } from '../store/store
 import { CniOps } from './cni-ops.js';
 import { ServiceError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { PodAllocations } from './pod-allocations.js';
 import { ipHandler } from './kinds/ip.js';
 import { ippoolHandler } from './kinds/ippool.js';
 import { type KindHandler } from './kinds/kind.js';
@@ -57,13 +58,22 @@ export class IpamService {
   private readonly store: Store;
   private readonly resources: ResourceTable;
   private readonly cni: CniOps;
+  /** Pod allocations for the Kubernetes collector (src/k8s): what to judge, and a guarded release. */
+  readonly podAllocations: PodAllocations;
   private closed = false;
 
-  private constructor(engine: Engine, store: Store, resources: ResourceTable, cni: CniOps) {
+  private constructor(
+    engine: Engine,
+    store: Store,
+    resources: ResourceTable,
+    cni: CniOps,
+    locks: KeyedMutex,
+  ) {
     this.engine = engine;
     this.store = store;
     this.resources = resources;
     this.cni = cni;
+    this.podAllocations = new PodAllocations({ engine, resources, locks });
   }
 
   /** Loads the store into a fresh engine (DUR-1: nothing is rebuilt from anywhere but the store). */
@@ -108,7 +118,7 @@ export class IpamService {
       nodeName: options.nodeName ?? '',
       configuredDefault: defaultName,
     });
-    const service = new IpamService(engine, options.store, resources, cni);
+    const service = new IpamService(engine, options.store, resources, cni, locks);
     if (snapshot.revision === 0 && options.defaultSubnet !== null) {
       const d = options.defaultSubnet ?? { name: 'ovn-default', cidrBlock: '10.16.0.0/16' };
       await resources.create(

@@ -19,3 +19,9 @@ export {
   parseSpiderDefaultPoolsAnnotation,
   parseSpiderIPPoolAnnotation,
 } from './spider-ippool.js';
+export {
+  type AllocatedInterface,
+  REQUEST_RECORD_KEY,
+  requestAnnotations,
+  resultAnnotations,
+} from './results.js';
