@@ -78,24 +78,24 @@ export function startKubernetesMode(o: KubernetesModeOptions): KubernetesMode {
     ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
     ...(log ? { log } : {}),
   });
-  let gc: PodGc | undefined;
-  const elector = new LeaseElector({
-    http,
-    namespace: o.lease.namespace,
-    name: o.lease.name,
-    identity: `${o.nodeName}_${randomBytes(4).toString('hex')}`,
-    onChange: (leader) => {
-      if (leader) gc?.sweep();
-    },
-    ...(log ? { log } : {}),
-  });
   const allocations = o.service.podAllocations;
-  gc = new PodGc({
+  // The collector asks the elector before every release; the elector starts a sweep when it takes over.
+  const gc: PodGc = new PodGc({
     allocations,
     cache,
     isLeader: () => elector.isLeader(),
     graceMs: o.gcGraceMs ?? 60_000,
     intervalMs: o.gcIntervalMs ?? 300_000,
+    ...(log ? { log } : {}),
+  });
+  const elector: LeaseElector = new LeaseElector({
+    http,
+    namespace: o.lease.namespace,
+    name: o.lease.name,
+    identity: `${o.nodeName}_${randomBytes(4).toString('hex')}`,
+    onChange: (leader) => {
+      if (leader) gc.sweep();
+    },
     ...(log ? { log } : {}),
   });
   const cni = new KubeCni({
