@@ -158,6 +158,19 @@ describe('K8S-3 the table of precedence, one row each', () => {
     });
   });
 
+  test('K8S-3 SPP-6 ip_address in no Subnet with the pod SpiderIPPool annotation: the static rides with the pools', () => {
+    const p = placeAttachment(
+      facts({
+        'ovn.kubernetes.io/ip_address': '172.21.0.10',
+        'ipam.spidernet.io/ippool': '{"ipv4":["sp-x"]}',
+      }),
+    );
+    assert.deepEqual(
+      [p.stage, p.attempts[0]!.spiderPools, p.attempts[0]!.addresses],
+      ['spider_annotation', { ipv4: ['sp-x'], ipv6: [] }, [ip('172.21.0.10')]],
+    );
+  });
+
   test('K8S-3 STA-4 logical_switch: that subnet, with the pod ip_pool drawn inside it', () => {
     const p = placeAttachment(facts(without(POD_ALL, 'ovn.kubernetes.io/ip_address'), NS_ALL));
     assert.deepEqual(summary(p), ['logical_switch', [{ subnet: 'other', ippool: 'free', addresses: [] }]]);

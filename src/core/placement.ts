@@ -192,8 +192,10 @@ const TABLE: readonly Row[] = [
       if (!pair) return undefined;
       if (f.pod.logicalSwitch) return one({ subnet: f.pod.logicalSwitch, addresses: statics });
       const [subnet] = subnetsHolding(f, statics);
-      if (!subnet) throw outsideAll(f, statics.map(formatAddress).join(','), 'ovn.kubernetes.io/ip_address');
-      return one({ subnet, addresses: statics });
+      if (subnet) return one({ subnet, addresses: statics });
+      // Not in any Subnet: the pod's own SpiderIPPools may hold it (the static rides with that row).
+      if (f.pod.spiderPools) return undefined;
+      throw outsideAll(f, statics.map(formatAddress).join(','), 'ovn.kubernetes.io/ip_address');
     },
   },
   {
