@@ -224,10 +224,10 @@ const TABLE: readonly Row[] = [
         const first = entryAddresses(pool.entries[0]!).map(formatAddress).join(',');
         throw outsideAll(f, first, 'ovn.kubernetes.io/ip_pool');
       }
-      return inOrder(
-        subnets.map((subnet) => ({ subnet, entries: pool.entries })),
-        `no free entry in ovn.kubernetes.io/ip_pool in subnets ${subnets.join(', ')}`,
-      );
+      const attempts = subnets.map((subnet) => ({ subnet, entries: pool.entries }));
+      // One subnet: the allocator's own "no free entry" says it all.
+      if (attempts.length === 1) return one(attempts[0]!);
+      return inOrder(attempts, `no free entry in ovn.kubernetes.io/ip_pool in subnets ${subnets.join(', ')}`);
     },
   },
   {
@@ -345,7 +345,8 @@ export function placeAttachment(facts: PlacementFacts): Placement {
 
 /**
  * Runs a placement's attempts in order with `run` (the caller's allocation), moving to the next one only
- * on an error the placement lets fall through. When all fall through, the error says which were tried.
+ * on an error the placement lets fall through. When all fall through, the error says which were tried
+ * (and why the last one failed).
  */
 export function runPlacement<T>(placement: Placement, run: (attempt: Attempt) => T): T {
   let last: IpamError | undefined;
@@ -357,7 +358,7 @@ export function runPlacement<T>(placement: Placement, run: (attempt: Attempt) =>
       last = e;
     }
   }
-  if (placement.attempts.length > 1 && placement.exhausted && last)
+  if (placement.exhausted && last)
     throw new IpamError(ErrorCode.NoAvailableAddress, `${placement.exhausted} (last: ${last.message})`);
   throw (
     last ?? new IpamError(ErrorCode.NoAvailableAddress, placement.exhausted ?? 'nothing to allocate from')

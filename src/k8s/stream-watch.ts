@@ -106,9 +106,17 @@ export class StreamWatch implements WatchLike {
         const silentFor = (timeoutSeconds * 1.5 + 30) * 1000;
         cut(silentFor, `watch ${path}: the API server went silent`);
         res.on('data', () => cut(silentFor, `watch ${path}: the API server went silent`));
-        res.on('error', finish);
+        const lost = (err: Error): void =>
+          finish(
+            new Error(`watch ${path}: the connection to the API server was lost (${err.message})`, {
+              cause: err,
+            }),
+          );
+        res.on('error', lost);
         res.on('end', () => finish(null));
         const lines = createInterface({ input: res });
+        // readline re-emits the stream's errors (a reset connection): unhandled, they would end the process.
+        lines.on('error', lost);
         lines.on('line', (line) => {
           if (finished || line.trim() === '') return;
           let event: { type: string; object: { metadata?: Record<string, unknown> } };
