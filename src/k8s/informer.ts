@@ -49,6 +49,8 @@ export class Informer<T extends RawObject> {
   private resyncTimer: NodeJS.Timeout | undefined;
   /** Set when the last list or watch attempt failed; cleared by the next event or list. */
   lastError: string | undefined;
+  /** Full lists made (the first, and every relist after a 410 Gone or an unknown resourceVersion). */
+  lists = 0;
 
   constructor(private readonly opts: InformerOptions) {
     const watch = new StreamWatch(opts.http, opts);
@@ -140,6 +142,7 @@ export class Informer<T extends RawObject> {
       resourceVersion ||= page.metadata?.resourceVersion ?? '';
       token = page.metadata?.continue || undefined;
     } while (token);
+    this.lists++;
     // ListWatch fills its cache right after this resolves, in the same turn; synced counts from then.
     setImmediate(() => this.markSynced());
     return { items, metadata: { resourceVersion } };
