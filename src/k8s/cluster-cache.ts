@@ -1,6 +1,13 @@
 import { type KubeHttp } from './http.js';
 import { Informer, type K8sLog } from './informer.js';
-import { OWNER_KINDS, type OwnerKind, type RawNamespace, type RawObject, type RawPod } from './objects.js';
+import {
+  OWNER_KINDS,
+  type OwnerKind,
+  type RawNamespace,
+  type RawObject,
+  type RawPod,
+  trimObject,
+} from './objects.js';
 
 export interface ClusterCacheOptions {
   http: KubeHttp;
@@ -45,6 +52,7 @@ export class ClusterCache {
       name,
       path,
       http: this.opts.http,
+      trim: trimObject,
       ...(this.opts.resyncMs !== undefined ? { resyncMs: this.opts.resyncMs } : {}),
       ...(this.opts.watchTimeoutSeconds !== undefined
         ? { timeoutSeconds: this.opts.watchTimeoutSeconds }

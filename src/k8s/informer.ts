@@ -135,10 +135,9 @@ export class Informer<T extends RawObject> {
       const q = new URLSearchParams({ limit: String(this.opts.pageSize ?? 500) });
       if (token) q.set('continue', token);
       const page = await this.opts.http.ok<ListPage<T>>({ method: 'GET', path: `${this.opts.path}?${q}` });
-      for (const item of page.items ?? []) {
-        delete (item.metadata as Record<string, unknown> | undefined)?.managedFields;
-        items.push(item);
-      }
+      const trim = this.opts.trim;
+      for (const item of page.items ?? [])
+        items.push(trim ? (trim(item as unknown as Record<string, unknown>) as unknown as T) : item);
       resourceVersion ||= page.metadata?.resourceVersion ?? '';
       token = page.metadata?.continue || undefined;
     } while (token);

@@ -18,6 +18,8 @@ export interface StreamWatchOptions {
   timeoutSeconds?: number;
   /** No response headers within this long → the watch fails (default 10 s). */
   connectTimeoutMs?: number;
+  /** Applied to every object before it is handed on (the cache keeps only what it returns). */
+  trim?: (obj: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /**
@@ -26,8 +28,8 @@ export interface StreamWatchOptions {
  * deadline and never ends a silent connection, so an API server that stops answering (paused, or gone
  * without a FIN) would leave the informer waiting forever. Here the server is asked to end each watch
  * after `timeoutSeconds`, and a stream silent for longer than that (plus a margin) is cut, so the informer
- * reconnects and catches up by itself (K8S-1). `managedFields` are dropped from objects: nothing here
- * reads them and they are most of a pod's size.
+ * reconnects and catches up by itself (K8S-1). Objects pass through `trim` first, so caches hold only
+ * what is read.
  */
 export class StreamWatch implements WatchLike {
   constructor(
@@ -119,14 +121,17 @@ export class StreamWatch implements WatchLike {
         lines.on('error', lost);
         lines.on('line', (line) => {
           if (finished || line.trim() === '') return;
-          let event: { type: string; object: { metadata?: Record<string, unknown> } };
+          let event: { type: string; object: Record<string, unknown> };
           try {
             event = JSON.parse(line) as typeof event;
           } catch {
             return;
           }
-          if (event.object?.metadata) delete event.object.metadata.managedFields;
-          callback(event.type, event.object, event);
+          const obj =
+            this.options.trim && event.type !== 'ERROR' && event.object
+              ? this.options.trim(event.object)
+              : event.object;
+          callback(event.type, obj, event);
         });
       });
       req.end();
