@@ -13,6 +13,7 @@ import { LeaseElector } from '../../src/k8s/lease-elector.js';
 import { type RawPod } from '../../src/k8s/objects.js';
 import {
   type ControlPlane,
+  deploymentManifest,
   k8sPrerequisites,
   podManifest,
   startControlPlane,
@@ -120,6 +121,25 @@ describe('K8S-1 K8S-6 the Kubernetes client layer against a real API server', { 
         timeoutMs: 90_000,
         detail: async () => `pods: ${cache.pods.lastError ?? 'no error'}`,
       },
+    );
+
+    // Owner chains resolve through the owner caches: Pod → ReplicaSet → Deployment.
+    await create(deploymentManifest('chain', 'default', 1));
+    const chain = await waitUntil(
+      "the Deployment's pod and its owners in the caches",
+      async () => {
+        const pod = cache.pods.list().find((p) => p.metadata.name?.startsWith('chain-'));
+        const links = pod ? cache.ownerChain(pod) : [];
+        return links.length === 2 ? links : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.deepEqual(
+      chain.map((l) => [l.kind, l.name.replace(/-[a-z0-9]+$/, '')]),
+      [
+        ['ReplicaSet', 'chain'],
+        ['Deployment', 'chain'],
+      ],
     );
 
     await create(crd('virtualmachines', 'VirtualMachine'));

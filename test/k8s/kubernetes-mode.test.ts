@@ -96,6 +96,11 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
     const pod = await getPod(cp, namespace, name);
     return { namespace, name, uid: pod!.metadata.uid };
   };
+  /** Deletes a running pod and waits until it is gone (kubectl's own wait gives up after 30 s under load). */
+  const deletePod = async (name: string, namespace = NS): Promise<void> => {
+    await cp.kubectlOk(['delete', 'pod', name, '-n', namespace, '--wait=false']);
+    await waitForPodGone(cp, namespace, name, { timeoutMs: 180_000 });
+  };
   const forceDelete = (name: string, namespace = NS) =>
     cp.kubectlOk(['delete', 'pod', name, '-n', namespace, '--force', '--grace-period=0', '--wait=false']);
 
@@ -146,7 +151,7 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
     assert.match(event.message, /10\.214\.0\.15 is already held by static-/);
     await waitForPodEvent(cp, NS, name, 'FailedCreatePodSandBox', { message: /already held by static-/ });
     assert.equal(await ip(`${name}.${NS}`), undefined, 'a failed ADD records nothing');
-    await cp.kubectlOk(['delete', 'pod', name, '-n', NS, '--wait=true']);
+    await deletePod(name);
   });
 
   test('K8S-4 bad input: an invalid pod annotation and a namespace annotation naming a missing pool — a clear event, nothing allocated', async () => {
@@ -198,8 +203,7 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
     const gone = running(four)[1]!;
     await cp.kubectlOk(['cordon', nodeName]);
     try {
-      await cp.kubectlOk(['delete', 'pod', gone.metadata.name, '-n', NS, '--wait=true']);
-      await waitForPodGone(cp, NS, gone.metadata.name);
+      await deletePod(gone.metadata.name);
       const retried = await waitForPodRunning(cp, NS, waiting.metadata.name, { timeoutMs: 180_000 });
       assert.equal(retried.status.podIP, gone.status.podIP);
     } finally {
@@ -214,7 +218,7 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
     await apply(podManifest('vm-dynamic-01', NS));
     const pod = await waitForPodRunning(cp, NS, 'vm-dynamic-01');
     assert.equal(pod.status.podIP, reserved);
-    await cp.kubectlOk(['delete', 'pod', 'vm-dynamic-01', '-n', NS, '--wait=true']);
+    await deletePod('vm-dynamic-01');
     // Past two collector sweeps and a grace period: still there, still holding the address.
     await sleep((GRACE_S * 2 + 3) * 1000);
     const kept = await d.e.must('ip', 'vm-dynamic-01.default');
