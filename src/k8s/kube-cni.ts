@@ -20,7 +20,7 @@ import { type PodSource } from './pod-source.js';
 /** The service's CNI operations, with the facts only Kubernetes mode has (src/service/cni-ops.ts). */
 export interface ServiceCni extends CniService {
   add(
-    req: CniAddRequest & { namespaceAnnotations?: Record<string, string> },
+    req: CniAddRequest & { namespaceAnnotations?: Record<string, string>; nodeName?: string },
   ): Promise<CniAllocation & { subnet?: string }>;
 }
 
@@ -73,6 +73,7 @@ export class KubeCni implements CniService {
         owner: { ...req.owner, ...(uid ? { uid } : {}) },
         annotations: requestAnnotations(pod.metadata.annotations ?? {}),
         namespaceAnnotations: found.namespace?.metadata.annotations ?? {},
+        ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
       });
     } catch (e) {
       if (isIpamError(e)) await this.warn(pod, e.message);

@@ -61,6 +61,8 @@ interface AddRequest extends AttachmentRequest {
   annotations: Record<string, string>;
   /** The pod's namespace's annotations, when known (Kubernetes mode). */
   namespaceAnnotations?: Record<string, string>;
+  /** The node the pod is bound to, when known (Kubernetes mode; else the daemon's --node-name). */
+  nodeName?: string;
 }
 interface CheckRequest extends AttachmentRequest {
   expectedIps: string[];
@@ -343,13 +345,13 @@ export class CniOps {
       podName: pod?.name ?? (base.spec?.podName as string | undefined) ?? req.attachment.containerId,
       namespace: pod?.namespace ?? (base.spec?.namespace as string | undefined) ?? '',
       containerID: req.attachment.containerId,
-      nodeName: this.d.nodeName,
+      nodeName: req.nodeName ?? this.d.nodeName,
     };
     const filled = fillAllocation({ ...base, spec, metadata: { ...base.metadata, annotations } }, lease);
     const labels = {
       ...(filled.metadata.labels ?? {}),
       'ovn.kubernetes.io/subnet': lease.subnet,
-      'ovn.kubernetes.io/node-name': this.d.nodeName,
+      'ovn.kubernetes.io/node-name': req.nodeName ?? this.d.nodeName,
     };
     return { ...filled, metadata: { ...filled.metadata, labels } };
   }

@@ -46,8 +46,9 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
 
   before(async () => {
     cp = await startControlPlane();
+    // The daemon's own --node-name differs from the kubelet's node: IP objects must carry the pod's node.
     d = await KubeDaemon.start(cp, {
-      nodeName,
+      nodeName: `ipkd-${t}`,
       defaultSubnet: DEFAULT_CIDR,
       gcGrace: GRACE_S,
       gcInterval: 2,
