@@ -67,8 +67,7 @@ export class Informer<T extends RawObject> {
     );
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.lw.on(verb, (obj: KubernetesObject) => {
-        this.failures = 0;
-        this.lastError = undefined;
+        this.recovered();
         this.emit(verb, obj as unknown as T);
       });
     }
@@ -148,11 +147,18 @@ export class Informer<T extends RawObject> {
   }
 
   private markSynced(): void {
-    this.failures = 0;
-    this.lastError = undefined;
+    this.recovered();
     if (this.syncedOnce) return;
     this.syncedOnce = true;
     for (const ok of this.syncWaiters.splice(0)) ok();
+  }
+
+  /** After failures: the API server answers again (said once, for operators watching an outage end). */
+  private recovered(): void {
+    if (this.failures > 0)
+      this.opts.log?.('info', 'informer reconnected', { informer: this.opts.name, after: this.failures });
+    this.failures = 0;
+    this.lastError = undefined;
   }
 
   /**

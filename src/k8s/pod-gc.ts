@@ -110,13 +110,9 @@ export class PodGc {
       this.queue.add(key);
       return;
     }
-    // Adds and running pods change nothing; a finished or terminating pod, or a resync, is judged.
-    if (
-      type === 'resync' ||
-      pod.status?.phase === 'Succeeded' ||
-      pod.status?.phase === 'Failed' ||
-      pod.metadata.deletionTimestamp
-    )
+    // Adds and running pods change nothing; a finished or terminating pod is judged. (The informer's
+    // resync is not needed here: the sweep judges every allocation each interval.)
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata.deletionTimestamp)
       this.queue.add(key);
   }
 

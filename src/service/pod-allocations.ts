@@ -72,6 +72,8 @@ export async function releaseEntry(
  * address that a same-name replacement pod (or a newer sandbox) holds now.
  */
 export class PodAllocations {
+  private index: { revision: number; map: Map<string, PodAllocation[]> } | undefined;
+
   constructor(private readonly d: { engine: Engine; resources: ResourceTable; locks: KeyedMutex }) {}
 
   /** Every IP object that belongs to a pod (namespace and name set), reservations included. */
@@ -84,10 +86,25 @@ export class PodAllocations {
 
   /** The IP objects of one pod (all its interfaces). */
   of(namespace: string, podName: string): PodAllocation[] {
-    return this.d.resources
-      .rawList('IP')
-      .filter((o) => o.spec?.namespace === namespace && o.spec?.podName === podName)
-      .map(allocationOf);
+    return this.byPod().get(`${namespace}/${podName}`) ?? [];
+  }
+
+  /**
+   * Pod allocations grouped by `namespace/name`, rebuilt only after the store moved on: a sweep of every pod
+   * then costs one pass over the IP objects, not one per pod.
+   */
+  private byPod(): Map<string, PodAllocation[]> {
+    const revision = this.d.resources.currentRevision;
+    if (this.index?.revision === revision) return this.index.map;
+    const map = new Map<string, PodAllocation[]>();
+    for (const a of this.all()) {
+      const k = `${a.namespace}/${a.podName}`;
+      const list = map.get(k);
+      if (list) list.push(a);
+      else map.set(k, [a]);
+    }
+    this.index = { revision, map };
+    return map;
   }
 
   /** Who holds an IP object now: the pod UID and container recorded on it (undefined: no such object). */
