@@ -10,7 +10,7 @@ import { type Server, type Socket, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CniHarness, E2E, tag } from '../cni-e2e/cni-e2e-support.js';
-import { tempDir } from '../support/daemon.js';
+import { removeDir, tempDir } from '../support/daemon.js';
 
 function kubeconfigFor(dir: string, server: string): string {
   const file = join(dir, 'kubeconfig');
@@ -31,6 +31,7 @@ function kubeconfigFor(dir: string, server: string): string {
 describe('K8S-2 CNI-5 Kubernetes mode with an API server that refuses or never answers', () => {
   const t = tag();
   const silentSockets = new Set<Socket>();
+  const dirs: string[] = [];
   let silent: Server;
   let refused: E2E;
   let hanging: E2E;
@@ -42,6 +43,7 @@ describe('K8S-2 CNI-5 Kubernetes mode with an API server that refuses or never a
     // Each daemon its own socket: the Kubernetes-mode default (/run/ipkeeper/ipkeeper.sock) is one per host.
     const args = (server: string) => {
       const dir = tempDir('ipk-k8s-kc-');
+      dirs.push(dir);
       return [
         '--kubeconfig',
         kubeconfigFor(dir, server),
@@ -61,6 +63,7 @@ describe('K8S-2 CNI-5 Kubernetes mode with an API server that refuses or never a
     await hanging?.close();
     for (const s of silentSockets) s.destroy();
     silent?.close();
+    for (const dir of dirs) removeDir(dir);
   });
 
   const pod = (name: string) => ({
