@@ -2,6 +2,7 @@
 // A module may import from its own layer or a lower one, never a higher one. The engine (src/core)
 // imports nothing outside itself: no node:* built-ins and no packages. The CNI plugin executable
 // (src/cni/plugin) stays thin: it may import only itself and the shared wire types (src/cni/wire.ts).
+// The Kubernetes client library is the Kubernetes layer's alone: only src/k8s imports @kubernetes/client-node.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -30,6 +31,10 @@ for (const file of walk(src)) {
     const isRelative = spec.startsWith('.');
     if (layer === 'core' && !isRelative) {
       problems.push(`${rel}: the engine must not import '${spec}' (src/core imports nothing outside itself)`);
+      continue;
+    }
+    if (spec.startsWith('@kubernetes/') && layer !== 'k8s') {
+      problems.push(`${rel}: only src/k8s may import '${spec}' (the cluster is the Kubernetes layer's edge)`);
       continue;
     }
     if (!isRelative) continue;

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node dist/daemon/main.js "$@"
+# The Node flags of bin/ipkeeperd (why: see there).
+exec node --max-semi-space-size=4 dist/daemon/main.js "$@"

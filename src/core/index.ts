@@ -18,3 +18,5 @@ export * from './allocate.js';
 export * from './usage.js';
 export * from './names.js';
 export * from './mac-policy.js';
+export * from './placement.js';
+export * from './release.js';

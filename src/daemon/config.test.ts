@@ -93,3 +93,47 @@ test('ipkeeperd refuses bad options with a message that says what to fix', () =>
     );
   }
 });
+
+test('K8S-1 Kubernetes mode: --kubeconfig PATH, in-cluster, none, and detection inside a pod', () => {
+  const c = parse('--kubeconfig', '/etc/kube.conf');
+  if (c === 'help') throw new Error('unexpected help');
+  assert.deepEqual(c.kubernetes, { kind: 'kubeconfig', path: '/etc/kube.conf' });
+  assert.equal(c.socket, '/run/ipkeeper/ipkeeper.sock', 'the plugin default socket in Kubernetes mode');
+  assert.deepEqual(c.gcLease, { namespace: 'kube-system', name: 'ipkeeper-gc-node-a' });
+  assert.equal(c.gcGraceSeconds, 60);
+  assert.equal(c.gcIntervalSeconds, 300);
+  const inPod = { hasServiceAccount: true, namespace: 'ipkeeper' };
+  const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', NODE_NAME: 'worker-1' };
+  const auto = parseArgs([], env, 'host', inPod);
+  if (auto === 'help') throw new Error('unexpected help');
+  assert.deepEqual(auto.kubernetes, { kind: 'in-cluster' });
+  assert.equal(auto.nodeName, 'worker-1', 'NODE_NAME (the downward API) before the hostname');
+  assert.deepEqual(auto.gcLease, { namespace: 'ipkeeper', name: 'ipkeeper-gc-worker-1' });
+  const off = parseArgs(['--kubeconfig', 'none'], env, 'host', inPod);
+  if (off === 'help') throw new Error('unexpected help');
+  assert.equal(off.kubernetes, undefined);
+  const outside = parseArgs([], env, 'host', { hasServiceAccount: false });
+  if (outside === 'help') throw new Error('unexpected help');
+  assert.equal(outside.kubernetes, undefined, 'no token: standalone');
+  const shared = parseArgs(
+    ['--kubeconfig', 'k', '--store', 'etcd', '--etcd-endpoints', 'http://a:2379', '--gc-lease', 'ops/gc'],
+    {},
+    'h',
+  );
+  if (shared === 'help') throw new Error('unexpected help');
+  assert.deepEqual(shared.gcLease, { namespace: 'ops', name: 'gc' });
+});
+
+test('K8S-1 Kubernetes mode options refused with what to fix', () => {
+  const cases: [string[], RegExp][] = [
+    [['--kubeconfig', 'in-cluster'], /needs KUBERNETES_SERVICE_HOST and a service account token/],
+    [['--gc-grace', '0'], /--gc-grace "0" must be a whole number of seconds/],
+    [['--gc-lease', 'nope'], /--gc-lease "nope" must be NAMESPACE\/NAME/],
+  ];
+  for (const [argv, message] of cases)
+    assert.throws(
+      () => parse(...argv),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      argv.join(' '),
+    );
+});

@@ -10,7 +10,13 @@ export interface DaemonConfig {
   socket: string;
   store: 'sqlite' | 'etcd';
   etcdEndpoints: string[];
-  kubeconfig: string | undefined;
+  /** Kubernetes mode: where the cluster's credentials come from; undefined for standalone CNI mode. */
+  kubernetes: KubernetesSource | undefined;
+  /** GC-3 grace period and sweep interval, seconds (Kubernetes mode). */
+  gcGraceSeconds: number;
+  gcIntervalSeconds: number;
+  /** K8S-6: the Lease (namespace and name) that makes one daemon the collector. */
+  gcLease: { namespace: string; name: string };
   /** CIDR of `ovn-default` on first start, or null for none. */
   defaultSubnet: string | null;
   nodeName: string;
@@ -25,6 +31,17 @@ export interface DaemonConfig {
 
 const DEFAULT_HISTORY_LIMIT = 1_000_000;
 
+/** Where Kubernetes mode reads the cluster from. */
+export type KubernetesSource = { kind: 'kubeconfig'; path: string } | { kind: 'in-cluster' };
+
+/** What the daemon knows about running inside a pod (read by main; plain data here). */
+export interface PodEnvironment {
+  /** The service account token file exists. */
+  hasServiceAccount: boolean;
+  /** The pod's namespace (the service account's namespace file), if readable. */
+  namespace?: string | undefined;
+}
+
 export const HELP = `ipkeeperd — the ipkeeper IPAM daemon
 
 Usage: ipkeeperd [options]
@@ -38,15 +55,25 @@ Options:
   --listen HOST:PORT      API address (default 127.0.0.1:6780; port 0 picks a free port). The API is
                           always HTTPS: kubectl sends its token only over TLS
   --socket PATH           CNI endpoint socket (mode 0600, directory 0700). Default DIR/ipkeeper.sock;
-                          with --kubeconfig (a node agent) /run/ipkeeper/ipkeeper.sock, the path the
+                          in Kubernetes mode (a node agent) /run/ipkeeper/ipkeeper.sock, the path the
                           'ipkeeper' plugin uses when its config names no socket
   --store sqlite|etcd     state backend (default sqlite, one file under DIR; etcd: not in this build yet)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
-  --kubeconfig PATH       Kubernetes mode: watch Pods, Namespaces, StatefulSets and VMs of that cluster
-                          (not in this build yet: ipkeeperd runs in standalone CNI mode)
+  --kubeconfig PATH       Kubernetes mode: read Pods, Namespaces and their owners from that cluster,
+                          annotate pods, collect the addresses of deleted pods. 'in-cluster' uses the
+                          pod's service account; 'none' forces standalone CNI mode. Default: in-cluster
+                          when run in a pod (KUBERNETES_SERVICE_HOST and a service account token are
+                          there), else standalone
+  --gc-grace SECONDS      Kubernetes mode: an address whose pod is gone is released once it was seen
+                          orphaned twice this far apart (default 60)
+  --gc-interval SECONDS   Kubernetes mode: every pod address is checked this often (default 300)
+  --gc-lease NS/NAME      Kubernetes mode: the coordination.k8s.io Lease whose holder collects (default
+                          POD-NAMESPACE or kube-system / ipkeeper-gc-NODE with sqlite, whose store is
+                          the node's own; ipkeeper-gc with etcd, shared by every daemon)
   --default-subnet CIDR   CIDR of the default subnet 'ovn-default' created on first start
                           (default 10.16.0.0/16; 'none' for no default subnet)
-  --node-name NAME        node name written on IP objects of CNI attachments (default: the hostname)
+  --node-name NAME        node name written on IP objects of CNI attachments (default: $NODE_NAME,
+                          else the hostname)
   --tls-cert FILE         TLS certificate (PEM) for the API; without it a self-signed one is made at
                           first start (DIR/tls.crt) and trusted by DIR/kubeconfig
   --tls-key FILE          its private key (PEM)
@@ -76,6 +103,9 @@ const OPTIONS = {
   store: { type: 'string' },
   'etcd-endpoints': { type: 'string' },
   kubeconfig: { type: 'string' },
+  'gc-grace': { type: 'string' },
+  'gc-interval': { type: 'string' },
+  'gc-lease': { type: 'string' },
   'default-subnet': { type: 'string' },
   'node-name': { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -140,11 +170,60 @@ export function defaultSocket(dataDir: string, kubernetesMode: boolean): string 
   return kubernetesMode ? DEFAULT_SOCKET_PATH : `${dataDir.replace(/\/$/, '')}/ipkeeper.sock`;
 }
 
+/**
+ * `--kubeconfig PATH|in-cluster|none`; without it, in-cluster when run in a pod: the API server's address
+ * in KUBERNETES_SERVICE_HOST and a service account token mounted (both are needed to talk to it).
+ */
+function kubernetesSource(
+  value: string | undefined,
+  env: Record<string, string | undefined>,
+  pod: PodEnvironment,
+): KubernetesSource | undefined {
+  if (value === 'none') return undefined;
+  if (
+    value === 'in-cluster' ||
+    (value === undefined && env.KUBERNETES_SERVICE_HOST && pod.hasServiceAccount)
+  ) {
+    if (!env.KUBERNETES_SERVICE_HOST || !pod.hasServiceAccount)
+      throw new ConfigError(
+        '--kubeconfig in-cluster needs KUBERNETES_SERVICE_HOST and a service account token (run ipkeeperd in a pod), or give --kubeconfig PATH',
+      );
+    return { kind: 'in-cluster' };
+  }
+  if (value === undefined) return undefined;
+  if (value === '') throw new ConfigError('--kubeconfig needs a path (or in-cluster, or none)');
+  return { kind: 'kubeconfig', path: value };
+}
+
+function gcLease(
+  value: string | undefined,
+  store: string,
+  nodeName: string,
+  pod: PodEnvironment,
+): { namespace: string; name: string } {
+  if (value !== undefined) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(value);
+    if (!m)
+      throw new ConfigError(`--gc-lease "${value}" must be NAMESPACE/NAME, e.g. kube-system/ipkeeper-gc`);
+    return { namespace: m[1]!, name: m[3]! };
+  }
+  const node = nodeName
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  return {
+    namespace: pod.namespace || 'kube-system',
+    // With SQLite every daemon has a store of its own and collects it alone; with etcd one collects for all.
+    name: store === 'etcd' ? 'ipkeeper-gc' : `ipkeeper-gc-${node || 'node'}`.slice(0, 253),
+  };
+}
+
 /** Parses argv (without node and script); throws ConfigError with a message that says what to fix. */
 export function parseArgs(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   hostname: string,
+  pod: PodEnvironment = { hasServiceAccount: false },
 ): DaemonConfig | 'help' {
   // --help wins wherever it stands, even after an option that is wrong.
   if (argv.some((a) => a === '-h' || a === '--help')) return 'help';
@@ -165,16 +244,21 @@ export function parseArgs(
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`--log-level must be debug, info, warn or error`);
   const ds = values['default-subnet'] ?? '10.16.0.0/16';
+  const kubernetes = kubernetesSource(values.kubeconfig, env, pod);
+  const nodeName = values['node-name'] ?? (env.NODE_NAME || hostname);
   return {
     dataDir,
     listenHost: host,
     listenPort: port,
-    socket: values.socket ?? defaultSocket(dataDir, values.kubeconfig !== undefined),
+    socket: values.socket ?? defaultSocket(dataDir, kubernetes !== undefined),
     store,
     etcdEndpoints,
-    kubeconfig: values.kubeconfig,
+    kubernetes,
+    gcGraceSeconds: wholeNumber('gc-grace', values['gc-grace'] ?? '60', 'of seconds, e.g. 60', 1),
+    gcIntervalSeconds: wholeNumber('gc-interval', values['gc-interval'] ?? '300', 'of seconds, e.g. 300', 1),
+    gcLease: gcLease(values['gc-lease'], store, nodeName, pod),
     defaultSubnet: ds === 'none' ? null : ds,
-    nodeName: values['node-name'] ?? hostname,
+    nodeName,
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
     logLevel: logLevel as DaemonConfig['logLevel'],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // ipkeeperd: the composition root. Only this file picks backends, reads configuration and listens.
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,14 +8,29 @@ import { createApiServer } from '../api/server.js';
 import { writeKubeconfig } from '../api/kubeconfig.js';
 import { checkListenPolicy } from '../api/tls-policy.js';
 import { createCniListener } from '../cni/http-endpoint.js';
+import { type KubernetesMode, startKubernetesMode } from '../k8s/kubernetes-mode.js';
 import { IpamService } from '../service/service.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { type Store } from '../store/store.js';
-import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
+import { ConfigError, type DaemonConfig, HELP, type PodEnvironment, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
 import { createLogger } from './logger.js';
 import { type CniCounters, countCniFailure, healthWarnings, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
+
+const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** Whether ipkeeperd runs in a pod with a service account (Kubernetes mode without --kubeconfig). */
+function podEnvironment(): PodEnvironment {
+  const hasServiceAccount = existsSync(join(SERVICE_ACCOUNT, 'token'));
+  let namespace: string | undefined;
+  try {
+    namespace = readFileSync(join(SERVICE_ACCOUNT, 'namespace'), 'utf8').trim() || undefined;
+  } catch {
+    /* not in a pod */
+  }
+  return { hasServiceAccount, namespace };
+}
 
 async function openStore(config: DaemonConfig): Promise<Store> {
   if (config.store === 'etcd')
@@ -26,7 +41,7 @@ async function openStore(config: DaemonConfig): Promise<Store> {
 export async function main(argv: readonly string[]): Promise<void> {
   let config: DaemonConfig | 'help';
   try {
-    config = parseArgs(argv, process.env, hostname());
+    config = parseArgs(argv, process.env, hostname(), podEnvironment());
   } catch (e) {
     process.stderr.write(`ipkeeperd: ${(e as Error).message}\n`);
     process.exit(2);
@@ -39,12 +54,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     process.stderr.write(
       'ipkeeperd: give both --tls-cert and --tls-key, or neither (a self-signed certificate is made)\n',
-    );
-    process.exit(2);
-  }
-  if (config.kubeconfig !== undefined) {
-    process.stderr.write(
-      'ipkeeperd: Kubernetes mode (--kubeconfig) is not available in this build yet; run without it (standalone CNI mode)\n',
     );
     process.exit(2);
   }
@@ -75,8 +84,29 @@ export async function main(argv: readonly string[]): Promise<void> {
     config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined,
   );
   checkListenPolicy(config.listenHost, tls);
+  let kube: KubernetesMode | undefined;
+  if (config.kubernetes) {
+    const k8sLog = log.child({ component: 'k8s' });
+    try {
+      kube = startKubernetesMode({
+        service,
+        source: config.kubernetes,
+        nodeName: config.nodeName,
+        gcGraceMs: config.gcGraceSeconds * 1000,
+        gcIntervalMs: config.gcIntervalSeconds * 1000,
+        lease: config.gcLease,
+        log: (level, msg, fields) => k8sLog[level](msg, fields),
+      });
+    } catch (e) {
+      process.stderr.write(`ipkeeperd: ${(e as Error).message}\n`);
+      await store.close();
+      unlock();
+      process.exit(2);
+    }
+  }
   const counters: CniCounters = { failures: new Map() };
   const api = createApiServer({
+    ...(kube ? { ready: () => kube.ready() } : {}),
     service,
     token,
     logger: log.child({ component: 'api' }),
@@ -89,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   prepareSocket(config.socket);
   const cniLog = log.child({ component: 'cni' });
   const cni = createServer(
-    createCniListener(service.cniService, {
+    createCniListener(kube?.cni ?? service.cniService, {
       onFailure: (f) => {
         cniLog.warn('cni call failed', {
           command: f.command,
@@ -109,6 +139,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   writeKubeconfig(kubeconfig, { server: url, token, ...(tls.ca ? { caData: tls.ca } : {}) });
   const stats = service.stats();
   log.info('started', {
+    mode: kube ? 'kubernetes' : 'standalone',
+    node: config.nodeName,
     api: url,
     socket: config.socket,
     store: store.kind,
@@ -124,7 +156,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     service.close();
-    await Promise.allSettled([api.close(), new Promise<void>((ok) => cni.close(() => ok()))]);
+    await Promise.allSettled([api.close(), new Promise<void>((ok) => cni.close(() => ok())), kube?.close()]);
     await store.close();
     unlock();
     process.exit(0);

@@ -10,26 +10,39 @@ import {
   IpamError,
   type MacApplication,
   type MacRequest,
+  type ExistingAllocation,
+  type Outcome,
   allocate,
+  defaultSubnetOf,
   formatMac,
   formatValue,
   macToAllocate,
   parseAddress,
   parseMac,
+  placeAttachment,
+  runPlacement,
 } from '../core/index.js';
-import { OVN_KEYS, type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
+import {
+  OVN_KEYS,
+  type PodRequest,
+  parseNamespaceRequest,
+  parsePodRequest,
+} from '../core/annotations/index.js';
 import { effectOps } from './effect-ops.js';
 import { type KeyedMutex } from './keyed-mutex.js';
 import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
 import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
 import { metaForCreate } from './object-meta.js';
+import { placementWorld } from './placement-facts.js';
+import { ANNOTATION_CONTAINER, releaseEntry } from './pod-allocations.js';
+
+export { ANNOTATION_CONTAINER };
 import { type ResourceTable } from './resource-service.js';
 import { API_VERSION, FINALIZER, type KubeObject } from './types.js';
 
 /** Annotations ipkeeper writes on IP objects it creates for CNI attachments. */
 export const ANNOTATION_NETWORK = 'ipkeeper.io/network';
-export const ANNOTATION_CONTAINER = 'ipkeeper.io/container-id';
 export const ANNOTATION_IFNAME = 'ipkeeper.io/ifname';
 /** The runtime's name for a bare container (podman's `amazing_fermi`), when it gave one. */
 export const ANNOTATION_CONTAINER_NAME = 'ipkeeper.io/container-name';
@@ -62,9 +75,14 @@ interface AddRequest extends AttachmentRequest {
     /** Where `mac` came from (`runtimeConfig.mac`, `CNI_ARGS MAC`), named if it is refused. */
     macSource?: string;
   };
+  /** The pod's annotations: passed by the runtime (standalone) or read from the cluster (Kubernetes mode). */
   annotations: Record<string, string>;
   /** What in the chain applies the MAC (the ipam `mac` key, STA-2); absent = nothing does. */
   macApplication?: MacApplication;
+  /** The pod's namespace's annotations, when known (Kubernetes mode). */
+  namespaceAnnotations?: Record<string, string>;
+  /** The node the pod is bound to, when known (Kubernetes mode; else the daemon's --node-name). */
+  nodeName?: string;
 }
 interface CheckRequest extends AttachmentRequest {
   expectedIps: string[];
@@ -77,6 +95,8 @@ export interface CniAllocationResult {
   ips: { family: 4 | 6; address: string; prefixLength: number; gateway?: string }[];
   mac?: string;
   routes: { dst: string; gw?: string }[];
+  /** The Subnet the addresses belong to ('' for a SpiderIPPool of its own space), for pod annotations. */
+  subnet: string;
 }
 
 export interface CniOpsDeps {
@@ -84,8 +104,8 @@ export interface CniOpsDeps {
   resources: ResourceTable;
   locks: KeyedMutex;
   now: () => Date;
-  /** Name of the default subnet (Kube-OVN `ovn-default`), or undefined for none. */
-  defaultSubnet: () => string | undefined;
+  /** The daemon's default subnet name (Kube-OVN `ovn-default`), or undefined for none. */
+  configuredDefault: string | undefined;
   nodeName: string;
 }
 
@@ -193,6 +213,15 @@ function keySegment(text: string, valid: RegExp, max: number): string {
   return readable ? `${readable}-x${digest}` : `x${digest}`;
 }
 
+/** What an attachment's IP object says about where it already is (a reservation pins its subnet, IPR-7). */
+function existingAllocation(object: KubeObject): ExistingAllocation {
+  return {
+    subnet: typeof object.spec?.subnet === 'string' ? object.spec.subnet : '',
+    reserved: object.metadata.labels?.[LABEL_RESERVED] === 'true',
+    podUid: object.metadata.annotations?.[ANNOTATION_POD_UID],
+  };
+}
+
 /** The CNI operations of the service (CNI-2, CNI-3, IPR-7, IPR-8, IPR-10, STA-*, SPP-5, SPP-6, GC-2, GC-4). */
 export class CniOps {
   constructor(private readonly d: CniOpsDeps) {}
@@ -203,10 +232,7 @@ export class CniOps {
       const existing = this.d.resources.entry('IP', key);
       if (existing) checkSameOwner(key, existing.object, req);
       if (existing) checkNotTerminating(key, existing.object);
-      const alloc = this.allocationRequest(key, req, existing?.object);
-      if (existing?.object.metadata.labels?.[LABEL_RESERVED] === 'true')
-        checkReservationHonoured(key, this.d.engine.getLease(key), alloc);
-      const outcome = allocate(this.d.engine, alloc);
+      const outcome = this.allocateFor(key, req, existing?.object);
       const object = this.ipObject(key, req, existing?.object, outcome.lease!);
       const unchanged =
         outcome.effects.length === 0 &&
@@ -264,8 +290,7 @@ export class CniOps {
         );
         return;
       }
-      // Finalizers a user put on the object keep it, and its address, until they are removed.
-      await this.d.resources.deleteEntry('IP', entry, false, 'cni-del');
+      await releaseEntry(this.d, entry, 'cni-del');
     });
   }
 
@@ -307,7 +332,7 @@ export class CniOps {
       await this.d.locks.run(`IP/${key}`, async () => {
         const entry = this.d.resources.entry('IP', key);
         if (!entry) return;
-        await this.d.resources.deleteEntry('IP', entry, false, 'gc');
+        await releaseEntry(this.d, entry, 'gc');
         if (!this.d.resources.entry('IP', key)) released++;
       });
     }
@@ -315,7 +340,9 @@ export class CniOps {
   }
 
   async status(req: { network: string; ipam: IpamSelection }): Promise<void> {
-    const subnet = req.ipam.subnet ?? this.d.defaultSubnet();
+    const subnet =
+      req.ipam.subnet ??
+      defaultSubnetOf(placementWorld(this.d.engine, this.d.resources, this.d.configuredDefault));
     if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) return;
     if (!subnet || !this.d.engine.subnets.has(subnet)) {
       throw new IpamError(
@@ -336,73 +363,34 @@ export class CniOps {
 
   // ------------------------------------------------------------------ request resolution
 
-  private allocationRequest(key: string, req: AddRequest, existing: KubeObject | undefined): AllocateRequest {
+  /**
+   * Where the attachment draws from is one pure decision (K8S-3, src/core/placement.ts); this gathers its
+   * facts and runs its attempts in order. Invalid annotations fail before anything is allocated.
+   */
+  private allocateFor(key: string, req: AddRequest, existing: KubeObject | undefined): Outcome {
     const parsed = parsePodRequest(req.annotations ?? {});
     if (parsed.errors.length > 0) throw parsed.errors[0]!;
+    const ns = parseNamespaceRequest(req.namespaceAnnotations ?? {});
+    if (ns.errors.length > 0) throw ns.errors[0]!;
     const pod: PodRequest = parsed.request;
-    const addresses = this.statics(req, pod);
     // STA-2: a MAC only where the chain puts it on the interface; the decision is the engine's.
     const mac = macToAllocate(req.macApplication ?? 'none', requestedMac(pod, req.requested));
-    // A reservation (or an earlier allocation) decides the subnet: the pod gets what was kept for it (IPR-7).
-    if (existing) {
-      const subnet = String(existing.spec?.subnet ?? '');
-      if (subnet) return { key, subnet, addresses, mac };
-    }
-    const spider = this.spiderChoice(req, pod);
-    if (spider) return { key, spiderPools: spider, addresses, mac };
-    const ipPool = pod.ipPool;
-    let subnet = pod.logicalSwitch ?? req.ipam.subnet;
-    if (ipPool?.kind === 'pool') return { key, subnet, ippool: ipPool.name, addresses, mac };
-    const cniPool = req.ipam.ippools[0];
-    if (!ipPool && cniPool) return { key, subnet, ippool: cniPool, addresses, mac };
-    subnet ??= this.namespaceSubnet(req.owner) ?? this.d.defaultSubnet();
-    if (!subnet)
-      throw new IpamError(
-        ErrorCode.NoSubnet,
-        'no subnet: set "subnet" in the ipam config, annotate the pod with ovn.kubernetes.io/logical_switch, or create a default subnet',
-      );
-    const entries = ipPool?.kind === 'list' ? ipPool.entries.map((e) => ({ v4: e.v4, v6: e.v6 })) : undefined;
-    return { key, subnet, addresses, mac, entries };
-  }
-
-  /** Static addresses: the ip_address annotation wins over runtimeConfig/args (CNI-3, STA-1). */
-  private statics(req: AddRequest, pod: PodRequest): Address[] {
-    if (pod.ipAddress)
-      return [pod.ipAddress.v4, pod.ipAddress.v6].filter((a): a is Address => a !== undefined);
-    return req.requested.ips.map((ip) => parseAddress(ip.address));
-  }
-
-  /** SPP-6 pool choice: pod annotation, then the CNI config's defaults, then every `default: true` pool. */
-  private spiderChoice(req: AddRequest, pod: PodRequest): { ipv4: string[]; ipv6: string[] } | undefined {
-    const existing = [...this.d.engine.spiderPools.keys()];
-    const expand = (names: readonly string[]): string[] => expandPoolNames(names, existing);
-    if (pod.spiderPools) return { ipv4: expand(pod.spiderPools.ipv4), ipv6: expand(pod.spiderPools.ipv6) };
-    if (req.ipam.defaultIpv4Pools.length + req.ipam.defaultIpv6Pools.length > 0) {
-      return { ipv4: expand(req.ipam.defaultIpv4Pools), ipv6: expand(req.ipam.defaultIpv6Pools) };
-    }
-    if (
-      req.ipam.subnet ||
-      pod.logicalSwitch ||
-      pod.ipPool ||
-      req.ipam.ippools.length > 0 ||
-      this.d.defaultSubnet()
-    )
-      return undefined;
-    const defaults = [...this.d.engine.spiderPools.values()]
-      .filter((p) => p.isDefault)
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
-    if (defaults.length === 0) return undefined;
-    return {
-      ipv4: defaults.filter((p) => p.family === 4).map((p) => p.name),
-      ipv6: defaults.filter((p) => p.family === 6).map((p) => p.name),
-    };
-  }
-
-  /** SUB-8: the first subnet bound to the pod's namespace. */
-  private namespaceSubnet(owner: Owner): string | undefined {
-    if (owner.kind !== 'pod') return undefined;
-    for (const s of this.d.engine.subnets.values()) if (s.namespaces.includes(owner.namespace)) return s.name;
-    return undefined;
+    const placement = placeAttachment({
+      namespace: req.owner.kind === 'pod' ? req.owner.namespace : undefined,
+      podUid: req.owner.kind === 'pod' ? req.owner.uid : undefined,
+      pod,
+      namespaceRequest: ns.request,
+      requestedAddresses: req.requested.ips.map((ip) => parseAddress(ip.address)),
+      network: req.ipam,
+      existing: existing && existingAllocation(existing),
+      world: placementWorld(this.d.engine, this.d.resources, this.d.configuredDefault),
+    });
+    const reservation = existing?.metadata.labels?.[LABEL_RESERVED] === 'true';
+    return runPlacement(placement, (attempt) => {
+      const request: AllocateRequest = { ...attempt, key, mac };
+      if (reservation) checkReservationHonoured(key, this.d.engine.getLease(key), request);
+      return allocate(this.d.engine, request);
+    });
   }
 
   private ipObject(key: string, req: AddRequest, existing: KubeObject | undefined, lease: Lease): KubeObject {
@@ -435,13 +423,13 @@ export class CniOps {
       podName: pod?.name ?? (base.spec?.podName as string | undefined) ?? req.attachment.containerId,
       namespace: pod?.namespace ?? (base.spec?.namespace as string | undefined) ?? '',
       containerID: req.attachment.containerId,
-      nodeName: this.d.nodeName,
+      nodeName: req.nodeName ?? this.d.nodeName,
     };
     const filled = fillAllocation({ ...base, spec, metadata: { ...base.metadata, annotations } }, lease);
     const labels = {
       ...(filled.metadata.labels ?? {}),
       'ovn.kubernetes.io/subnet': lease.subnet,
-      'ovn.kubernetes.io/node-name': this.d.nodeName,
+      'ovn.kubernetes.io/node-name': req.nodeName ?? this.d.nodeName,
     };
     return { ...filled, metadata: { ...filled.metadata, labels } };
   }
@@ -460,7 +448,12 @@ export class CniOps {
         ...(gatewayValue !== undefined ? { gateway: formatValue(a.family, gatewayValue) } : {}),
       };
     });
-    return { ips, ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}), routes: [] };
+    return {
+      ips,
+      ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}),
+      routes: [],
+      subnet: lease.subnet,
+    };
   }
 }
 

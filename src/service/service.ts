@@ -3,6 +3,7 @@ import { type HistoryEntry, type HistoryQuery, type Store } from '../store/store
 import { CniOps } from './cni-ops.js';
 import { ServiceError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { PodAllocations } from './pod-allocations.js';
 import { ipHandler } from './kinds/ip.js';
 import { ippoolHandler } from './kinds/ippool.js';
 import { type KindHandler } from './kinds/kind.js';
@@ -73,6 +74,8 @@ export class IpamService {
   private readonly store: Store;
   private readonly resources: ResourceTable;
   private readonly cni: CniOps;
+  /** Pod allocations for the Kubernetes collector (src/k8s): what to judge, and a guarded release. */
+  readonly podAllocations: PodAllocations;
   private closed = false;
   /** Objects that were loaded but are not in effect (see {@link LoadProblem}); empty when all loaded. */
   readonly loadProblems: readonly LoadProblem[];
@@ -83,12 +86,14 @@ export class IpamService {
     resources: ResourceTable,
     cni: CniOps,
     loadProblems: LoadProblem[],
+    locks: KeyedMutex,
   ) {
     this.engine = engine;
     this.store = store;
     this.resources = resources;
     this.cni = cni;
     this.loadProblems = loadProblems;
+    this.podAllocations = new PodAllocations({ engine, resources, locks });
   }
 
   /** Loads the store into a fresh engine (DUR-1: nothing is rebuilt from anywhere but the store). */
@@ -138,12 +143,9 @@ export class IpamService {
       locks,
       now,
       nodeName: options.nodeName ?? '',
-      defaultSubnet: () => {
-        for (const s of engine.subnets.values()) if (s.isDefault) return s.name;
-        return defaultName && engine.subnets.has(defaultName) ? defaultName : undefined;
-      },
+      configuredDefault: defaultName,
     });
-    const service = new IpamService(engine, options.store, resources, cni, loadProblems);
+    const service = new IpamService(engine, options.store, resources, cni, loadProblems, locks);
     if (snapshot.revision === 0 && options.defaultSubnet !== null) {
       const d = options.defaultSubnet ?? { name: 'ovn-default', cidrBlock: '10.16.0.0/16' };
       await resources.create(

@@ -39,7 +39,16 @@ export function tempDir(prefix = 'ipkeeper-test-'): string {
 /** Starts ipkeeperd and resolves once it printed its ready line. */
 export async function startDaemon(options: StartOptions = {}): Promise<RunningDaemon> {
   const dataDir = options.dataDir ?? tempDir();
-  const args = [DAEMON, '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(options.args ?? [])];
+  // The Node flags bin/ipkeeperd runs the daemon with, so tests and benchmarks measure what ships.
+  const args = [
+    '--max-semi-space-size=4',
+    DAEMON,
+    '--data-dir',
+    dataDir,
+    '--listen',
+    '127.0.0.1:0',
+    ...(options.args ?? []),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

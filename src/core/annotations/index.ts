@@ -4,7 +4,7 @@ export { expandPoolNames, globMatch, isGlobPattern, validateGlob } from './glob.
 export { parseIpAddressAnnotation } from './ip-address.js';
 export { type IpPoolAnnotation, type IpPoolList, type IpPoolName, parseIpPoolAnnotation } from './ip-pool.js';
 export { DEFAULT_PROVIDER, OVN_KEYS, type OvnKeys, SPIDER_KEYS, ovnKeys } from './keys.js';
-export { parseLogicalSwitchAnnotation } from './logical-switch.js';
+export { parseLogicalSwitchAnnotation, parseNamespaceLogicalSwitches } from './logical-switch.js';
 export { parseMacAddressAnnotation } from './mac-address.js';
 export {
   type NamespaceRequest,
@@ -19,3 +19,9 @@ export {
   parseSpiderDefaultPoolsAnnotation,
   parseSpiderIPPoolAnnotation,
 } from './spider-ippool.js';
+export {
+  type AllocatedInterface,
+  REQUEST_RECORD_KEY,
+  requestAnnotations,
+  resultAnnotations,
+} from './results.js';

@@ -131,3 +131,21 @@ describe('SPP-6 namespace facade', () => {
     );
   });
 });
+
+describe('K8S-3 namespace ovn.kubernetes.io/logical_switch', () => {
+  test('a comma list of subnets in the order written', () => {
+    const ok = parseNamespaceRequest({ 'ovn.kubernetes.io/logical_switch': ' net-b, net-a ' });
+    assert.deepEqual(ok, { request: { logicalSwitches: ['net-b', 'net-a'] }, errors: [] });
+  });
+  test('an invalid name, an empty item or a name listed twice is an error naming the key', () => {
+    for (const value of ['net_a', 'a,,b', 'a,b,a']) {
+      const bad = parseNamespaceRequest({ 'ovn.kubernetes.io/logical_switch': value });
+      assert.deepEqual(bad.request, {}, value);
+      assert.deepEqual(
+        bad.errors.map((e) => [e.field, e.code]),
+        [['ovn.kubernetes.io/logical_switch', ErrorCode.InvalidAnnotation]],
+        value,
+      );
+    }
+  });
+});

@@ -2,8 +2,8 @@ import { ErrorCode, IpamError } from '../errors.js';
 import { type AddressPair } from './common.js';
 import { parseIpAddressAnnotation } from './ip-address.js';
 import { type IpPoolAnnotation, parseIpPoolAnnotation } from './ip-pool.js';
-import { DEFAULT_PROVIDER, SPIDER_KEYS, ovnKeys } from './keys.js';
-import { parseLogicalSwitchAnnotation } from './logical-switch.js';
+import { DEFAULT_PROVIDER, OVN_KEYS, SPIDER_KEYS, ovnKeys } from './keys.js';
+import { parseLogicalSwitchAnnotation, parseNamespaceLogicalSwitches } from './logical-switch.js';
 import { parseMacAddressAnnotation } from './mac-address.js';
 import {
   type SpiderPoolChoice,
@@ -25,8 +25,10 @@ export interface PodRequest {
   readonly spiderPools?: SpiderPoolChoice;
 }
 
-/** What a namespace's annotations say about default pools (SPP-6). */
+/** What a namespace's annotations say about its pods' subnets and default pools (K8S-3, SPP-6). */
 export interface NamespaceRequest {
+  /** `ovn.kubernetes.io/logical_switch`: subnets to try in order. */
+  readonly logicalSwitches?: readonly string[];
   readonly spiderDefaultIPv4Pools?: readonly string[];
   readonly spiderDefaultIPv6Pools?: readonly string[];
 }
@@ -107,10 +109,13 @@ export function parsePodRequest(
   return { request, errors };
 }
 
-/** Parses a namespace's Spiderpool default-pool annotations; never throws for bad input. */
+/** Parses a namespace's subnet and Spiderpool default-pool annotations; never throws for bad input. */
 export function parseNamespaceRequest(annotations: Annotations): ParsedAnnotations<NamespaceRequest> {
   const errors: IpamError[] = [];
   const request: { -readonly [K in keyof NamespaceRequest]: NamespaceRequest[K] } = {};
+  const lsKey = OVN_KEYS.logicalSwitch;
+  const ls = collect(annotations, lsKey, errors, (v) => parseNamespaceLogicalSwitches(v, lsKey));
+  if (ls) request.logicalSwitches = ls;
   const v4Key = SPIDER_KEYS.defaultIPv4Pool;
   const v6Key = SPIDER_KEYS.defaultIPv6Pool;
   const v4 = collect(annotations, v4Key, errors, (v) => parseSpiderDefaultPoolsAnnotation(v, v4Key));

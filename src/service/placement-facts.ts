@@ -1,0 +1,43 @@
+import { type Engine, type PlacementWorld } from '../core/index.js';
+import { type ResourceTable } from './resource-service.js';
+import { type KindName } from './types.js';
+
+/**
+ * The configured subnets and pools as placement sees them (K8S-3), each list oldest first: by the
+ * object's creationTimestamp, then by name for objects created in the same second.
+ */
+export function placementWorld(
+  engine: Engine,
+  resources: ResourceTable,
+  configuredDefault: string | undefined,
+): PlacementWorld {
+  const byAge = <T extends { name: string }>(kind: KindName, items: Iterable<T>): T[] => {
+    const created = (name: string): string => resources.raw(kind, name)?.metadata.creationTimestamp ?? '';
+    return [...items].sort((a, b) => {
+      const ca = created(a.name);
+      const cb = created(b.name);
+      return ca < cb ? -1 : ca > cb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    });
+  };
+  return {
+    subnets: byAge(
+      'Subnet',
+      [...engine.subnets.values()].map((s) => ({
+        name: s.name,
+        cidrs: s.families.map((f) => f.cidr),
+        namespaces: s.namespaces,
+        isDefault: s.isDefault,
+      })),
+    ),
+    ippools: byAge('IPPool', engine.ippools.values()),
+    spiderPools: byAge(
+      'SpiderIPPool',
+      [...engine.spiderPools.values()].map((p) => ({
+        name: p.name,
+        family: p.family,
+        isDefault: p.isDefault,
+      })),
+    ),
+    configuredDefault,
+  };
+}
