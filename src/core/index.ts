@@ -16,3 +16,4 @@ export * from './engine.js';
 export * from './allocate.js';
 export * from './usage.js';
 export * from './names.js';
+export * from './replicate.js';
