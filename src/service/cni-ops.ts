@@ -17,6 +17,7 @@ import {
 import { type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
 import { effectOps } from './effect-ops.js';
 import { type KeyedMutex } from './keyed-mutex.js';
+import { type Avoid, type ProposalCounters, proposeUntilCommitted } from './proposals.js';
 import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
 import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
@@ -71,6 +72,10 @@ export interface CniOpsDeps {
   resources: ResourceTable;
   locks: KeyedMutex;
   now: () => Date;
+  /** Counters of the propose → commit loop. */
+  proposals: ProposalCounters;
+  /** With several daemons: waits until this daemon has caught up with the store (after a stale write). */
+  settle?: (() => Promise<void>) | undefined;
   /** Name of the default subnet (Kube-OVN `ovn-default`), or undefined for none. */
   defaultSubnet: () => string | undefined;
   nodeName: string;
@@ -146,27 +151,32 @@ export class CniOps {
 
   async add(req: AddRequest): Promise<CniAllocationResult> {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
-    return this.d.locks.run(`IP/${key}`, async () => {
-      const existing = this.d.resources.entry('IP', key);
-      if (existing) checkSameOwner(key, existing.object, req);
-      const alloc = this.allocationRequest(key, req, existing?.object);
-      const outcome = allocate(this.d.engine, alloc);
-      const object = this.ipObject(key, req, existing?.object, outcome.lease!);
-      const unchanged =
-        outcome.effects.length === 0 &&
-        existing &&
-        JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
-      if (!unchanged) {
-        const change: Change = {
-          object,
-          ops: effectOps(outcome, 'pod'),
-          undo: () => this.d.engine.revert(outcome),
-          touched: touchedBy(this.d.engine, outcome.lease),
-        };
-        await this.d.resources.commit('IP', key, existing, change, false, existing ? 'MODIFIED' : 'ADDED');
-      }
-      return this.result(outcome.lease!);
-    });
+    return this.d.locks.run(`IP/${key}`, () =>
+      proposeUntilCommitted((avoid) => this.addOnce(key, req, avoid), this.d.proposals, this.d.settle),
+    );
+  }
+
+  /** One proposal of an ADD; the store may refuse it as taken (another daemon was first): see add(). */
+  private async addOnce(key: string, req: AddRequest, avoid: Avoid): Promise<CniAllocationResult> {
+    const existing = this.d.resources.entry('IP', key);
+    if (existing) checkSameOwner(key, existing.object, req);
+    const alloc = this.allocationRequest(key, req, existing?.object);
+    const outcome = allocate(this.d.engine, { ...alloc, ...avoid });
+    const object = this.ipObject(key, req, existing?.object, outcome.lease!);
+    const unchanged =
+      outcome.effects.length === 0 &&
+      existing &&
+      JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
+    if (!unchanged) {
+      const change: Change = {
+        object,
+        ops: effectOps(outcome, 'pod'),
+        undo: () => this.d.engine.revert(outcome),
+        touched: touchedBy(this.d.engine, outcome.lease),
+      };
+      await this.d.resources.commit('IP', key, existing, change, false, existing ? 'MODIFIED' : 'ADDED');
+    }
+    return this.result(outcome.lease!);
   }
 
   async del(req: AttachmentRequest): Promise<void> {

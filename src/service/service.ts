@@ -19,6 +19,10 @@ import {
   type WriteOptions,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
+import { OrderedWatchHub } from './ordered-hub.js';
+import { type ProposalCounters } from './proposals.js';
+import { type ReplicationStats, Replicator, type ReplicatorLog } from './replicator.js';
+import { isReplicated } from '../store/change-feed.js';
 
 export interface DefaultSubnetOptions {
   name: string;
@@ -35,6 +39,8 @@ export interface IpamServiceOptions {
   nodeName?: string;
   /** Releases kept in the quarantine of an IPv6 space larger than /96 (EngineOptions.quarantineCap). */
   quarantineCap?: number;
+  /** Where replication reports what it does (a store shared by several daemons). */
+  log?: ReplicatorLog;
 }
 
 const HANDLERS: Record<KindName, KindHandler> = {
@@ -59,7 +65,16 @@ export class IpamService {
   private readonly cni: CniOps;
   private closed = false;
 
-  private constructor(engine: Engine, store: Store, resources: ResourceTable, cni: CniOps) {
+  private constructor(
+    engine: Engine,
+    store: Store,
+    resources: ResourceTable,
+    cni: CniOps,
+    /** Counters of the propose → commit loop (several daemons). */
+    readonly proposals: ProposalCounters,
+    /** Present when the store is shared by several daemons (etcd): applies what the others commit (DUR-5). */
+    private readonly replicator: Replicator | undefined,
+  ) {
     this.engine = engine;
     this.store = store;
     this.resources = resources;
@@ -75,14 +90,18 @@ export class IpamService {
       ...(options.quarantineCap !== undefined ? { quarantineCap: options.quarantineCap } : {}),
     });
     const locks = new KeyedMutex();
-    const hub = new WatchHub(snapshot.revision);
+    const proposals: ProposalCounters = { retries: 0, exhausted: 0 };
+    // A store shared with other daemons: commits go through the replicator, which keeps memory equal to it.
+    const replicator = isReplicated(options.store) ? new Replicator(options.store, options.log) : undefined;
+    const hub = replicator ? new OrderedWatchHub(snapshot.revision) : new WatchHub(snapshot.revision);
     const resources = new ResourceTable({
       engine,
-      store: options.store,
+      store: replicator?.store ?? options.store,
       hub,
       locks,
       handlers: HANDLERS,
       now,
+      proposals,
     });
     resources.currentRevision = snapshot.revision;
     for (const kind of INSTALL_ORDER) {
@@ -105,33 +124,46 @@ export class IpamService {
       resources,
       locks,
       now,
+      proposals,
+      settle: replicator && (() => replicator.settle()),
       nodeName: options.nodeName ?? '',
       defaultSubnet: () => {
         for (const s of engine.subnets.values()) if (s.isDefault) return s.name;
         return defaultName && engine.subnets.has(defaultName) ? defaultName : undefined;
       },
     });
-    const service = new IpamService(engine, options.store, resources, cni);
+    const service = new IpamService(engine, options.store, resources, cni, proposals, replicator);
+    if (replicator) replicator.start({ engine, resources, handlers: HANDLERS, hub: hub as OrderedWatchHub });
     if (snapshot.revision === 0 && options.defaultSubnet !== null) {
       const d = options.defaultSubnet ?? { name: 'ovn-default', cidrBlock: '10.16.0.0/16' };
-      await resources.create(
-        'Subnet',
-        {
-          apiVersion: 'kubeovn.io/v1',
-          kind: 'Subnet',
-          metadata: { name: d.name },
-          spec: {
-            cidrBlock: d.cidrBlock,
-            default: true,
-            provider: 'ovn',
-            vpc: 'ovn-cluster',
-            natOutgoing: true,
-            private: false,
-            gatewayType: 'distributed',
+      try {
+        await resources.create(
+          'Subnet',
+          {
+            apiVersion: 'kubeovn.io/v1',
+            kind: 'Subnet',
+            metadata: { name: d.name },
+            spec: {
+              cidrBlock: d.cidrBlock,
+              default: true,
+              provider: 'ovn',
+              vpc: 'ovn-cluster',
+              natOutgoing: true,
+              private: false,
+              gatewayType: 'distributed',
+            },
           },
-        },
-        { dryRun: false },
-      );
+          { dryRun: false },
+        );
+      } catch (e) {
+        // Daemons started together on an empty shared store: one of them creates it, the others receive it.
+        if (!(
+          replicator &&
+          e instanceof ServiceError &&
+          (e.code === 'Conflict' || e.code === 'AlreadyExists')
+        ))
+          throw e;
+      }
     }
     return service;
   }
@@ -192,6 +224,16 @@ export class IpamService {
     return this.store.history(query);
   }
 
+  /** False while a shared store or its change feed is unreachable (for `/readyz`); a local store is always ready. */
+  ready(): boolean {
+    return !this.closed && (this.replicator?.ready() ?? true);
+  }
+
+  /** Replication counters (several daemons on one store), or undefined for a local store. */
+  replication(): ReplicationStats | undefined {
+    return this.replicator && { ...this.replicator.stats };
+  }
+
   /** Counts for /metrics and the start-up line. */
   stats(): { kinds: Record<KindName, number>; leases: number; revision: number } {
     const kinds = Object.fromEntries(KIND_NAMES.map((k) => [k, this.resources.rawList(k).length])) as Record<
@@ -201,8 +243,9 @@ export class IpamService {
     return { kinds, leases: this.engine.leases.size, revision: this.resources.currentRevision };
   }
 
-  /** Stops accepting writes (SIGTERM); the daemon then closes the store. */
+  /** Stops accepting writes (SIGTERM) and the change feed; the daemon then closes the store. */
   close(): void {
     this.closed = true;
+    void this.replicator?.close();
   }
 }

@@ -9,6 +9,8 @@ import { type Store } from './store.js';
 export interface ReplicatedStore extends Store {
   /** Starts the feed after the revision the last `load()` read. One feed per store. */
   watch(handlers: ChangeFeedHandlers): ChangeFeed;
+  /** The store revision the last `load()` read (etcd's, also when the snapshot says 0 for an empty store). */
+  readonly loadedRevision: number;
   /** The newest store revision seen in any reply (a lower bound of what the feed will reach). */
   readonly latestRevision: number;
   /** False while the store cannot be reached (the last call or the feed failed), for `/readyz`. */

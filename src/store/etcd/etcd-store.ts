@@ -72,7 +72,7 @@ export class EtcdStore implements ReplicatedStore {
   private readonly inflight = new Set<Promise<unknown>>();
   private seq = 0;
   private closed = false;
-  private loadedRevision = 0;
+  loadedRevision = 0;
   private feed: ChangeFeed | undefined;
   latestRevision = 0;
   reachable = true;

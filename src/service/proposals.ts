@@ -1,0 +1,97 @@
+import { ErrorCode, IpamError, type SkipAddress, parseAddress, parseMac } from '../core/index.js';
+import { type StoreOp } from '../store/store.js';
+import { ServiceError } from './errors.js';
+
+/**
+ * The store refused a proposal as "taken": another owner — with several daemons, usually another daemon's
+ * allocation committed a moment earlier — holds the address or MAC. An AddressConflict (what a caller that
+ * does not retry reports), carrying what was taken so the proposal loop can pass over it.
+ */
+export class TakenError extends IpamError {
+  constructor(
+    readonly taken: { space: string; address: string } | { mac: string },
+    holder: string | undefined,
+  ) {
+    const what = 'mac' in taken ? `MAC ${taken.mac}` : taken.address;
+    super(
+      ErrorCode.AddressConflict,
+      `${what} is already held by ${holder ?? 'another owner'} (the store refused it)`,
+      {
+        holder,
+      },
+    );
+  }
+}
+
+/** The TakenError for the operation a store refused. */
+export function takenError(op: StoreOp | undefined, holder: string | undefined): IpamError {
+  if (op?.op === 'claimAddress') return new TakenError({ space: op.space, address: op.address }, holder);
+  if (op?.op === 'putLease' && op.mac) return new TakenError({ mac: op.mac }, holder);
+  return new IpamError(
+    ErrorCode.AddressConflict,
+    `already held by ${holder ?? 'another owner'} (the store refused it)`,
+    {
+      holder,
+    },
+  );
+}
+
+/** What a proposal must pass over: the addresses and MACs the store said were taken, with their holders. */
+export interface Avoid {
+  skip: SkipAddress[];
+  skipMacs: { mac: number; holder?: string | undefined }[];
+}
+
+/** Counters of the propose → commit loop, for /metrics. */
+export interface ProposalCounters {
+  /** Proposals the store refused as taken and that were proposed again. */
+  retries: number;
+  /** Requests answered "try again" because the retry bound was reached while addresses remained. */
+  exhausted: number;
+}
+
+/** Proposals of one request before it is answered "try again later". */
+export const MAX_PROPOSALS = 12;
+
+/**
+ * Propose, then commit (DUR-5): runs `attempt` with what to avoid; when the store answers that a proposed
+ * address or MAC is taken, the engine change has already been reverted, and the request is proposed again
+ * passing over it (the next candidate; a static address fails naming the holder instead, in the engine). The
+ * pool running out meanwhile is the engine's NoAvailableAddress; the bound reached while addresses remain is
+ * ServiceError Unavailable (CNI 11, HTTP 503), counted. `stale`, when given, is called on a compare-and-swap
+ * conflict (the object changed on another daemon): it waits for this daemon to catch up, then the request is
+ * tried again; without it a conflict is the caller's answer.
+ */
+export async function proposeUntilCommitted<T>(
+  attempt: (avoid: Avoid) => Promise<T>,
+  counters: ProposalCounters,
+  stale?: () => Promise<void>,
+): Promise<T> {
+  const avoid: Avoid = { skip: [], skipMacs: [] };
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(avoid);
+    } catch (e) {
+      const taken = e instanceof TakenError;
+      const conflict = stale !== undefined && e instanceof ServiceError && e.code === 'Conflict';
+      if (!taken && !conflict) throw e;
+      if (n >= MAX_PROPOSALS) {
+        counters.exhausted++;
+        throw new ServiceError(
+          'Unavailable',
+          `${n} proposals in a row were taken by other daemons or changed under this one (last: ${(e as Error).message}); try again`,
+          { cause: e },
+        );
+      }
+      counters.retries++;
+      if (conflict) await stale!();
+      else if ('mac' in (e as TakenError).taken) {
+        const t = (e as TakenError).taken as { mac: string };
+        avoid.skipMacs.push({ mac: parseMac(t.mac), holder: (e as TakenError).holder });
+      } else {
+        const t = (e as TakenError).taken as { address: string };
+        avoid.skip.push({ ...parseAddress(t.address), holder: (e as TakenError).holder });
+      }
+    }
+  }
+}
