@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs as parseArgsUtil } from 'node:util';
 import { DEFAULT_QUARANTINE_CAP } from '../core/index.js';
+import { DEFAULT_ETCD_PREFIX, prefixProblem } from '../store/etcd/keys.js';
 
 /** Command-line configuration of ipkeeperd (SPEC §13). */
 export interface DaemonConfig {
@@ -9,6 +10,10 @@ export interface DaemonConfig {
   socket: string;
   store: 'sqlite' | 'etcd';
   etcdEndpoints: string[];
+  /** Key prefix of the store in etcd. */
+  etcdPrefix: string;
+  /** Client TLS files for etcd (PEM). */
+  etcdTls: { caFile: string | undefined; certFile: string | undefined; keyFile: string | undefined };
   kubeconfig: string | undefined;
   /** CIDR of `ovn-default` on first start, or null for none. */
   defaultSubnet: string | null;
@@ -37,8 +42,15 @@ Options:
   --listen HOST:PORT      API address (default 127.0.0.1:6780; port 0 picks a free port). The API is
                           always HTTPS: kubectl sends its token only over TLS
   --socket PATH           CNI endpoint socket (default DIR/ipkeeper.sock; mode 0600, directory 0700)
-  --store sqlite|etcd     state backend (default sqlite, one file under DIR; etcd: not in this build yet)
-  --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
+  --store sqlite|etcd     state backend: sqlite (default, one file under DIR, one daemon) or etcd (several
+                          daemons, one per node, on one etcd v3 cluster; DIR still holds the token,
+                          certificate, kubeconfig and lock of this daemon)
+  --etcd-endpoints URLS   comma-separated etcd client URLs, e.g. https://10.0.0.1:2379,https://10.0.0.2:2379
+  --etcd-prefix PREFIX    key prefix of the store in etcd (default /ipkeeper/); every daemon of one
+                          cluster uses the same one
+  --etcd-cacert FILE      CA certificate (PEM) that signed the etcd members' certificates (https:// URLs)
+  --etcd-cert FILE        client certificate (PEM) for etcd's --client-cert-auth
+  --etcd-key FILE         its private key (PEM)
   --kubeconfig PATH       Kubernetes mode: watch Pods, Namespaces, StatefulSets and VMs of that cluster
                           (not in this build yet: ipkeeperd runs in standalone CNI mode)
   --default-subnet CIDR   CIDR of the default subnet 'ovn-default' created on first start
@@ -54,6 +66,11 @@ Options:
                           free again. Smaller subnets (every IPv4 one) reuse only when nothing is left
   --log-level LEVEL       debug, info, warn or error (default info); logs go to stderr as JSON lines
   -h, --help              this text
+
+Subcommand:
+  ipkeeperd migrate --from sqlite:DIR --to etcd:URLS [--etcd-prefix P] [--etcd-cacert …]
+                          copies a stopped daemon's SQLite store into an empty etcd prefix
+                          (ipkeeperd migrate --help)
 
 When ready it prints one line:
   ipkeeperd ready api=https://HOST:PORT socket=PATH kubeconfig=FILE
@@ -72,6 +89,10 @@ const OPTIONS = {
   socket: { type: 'string' },
   store: { type: 'string' },
   'etcd-endpoints': { type: 'string' },
+  'etcd-prefix': { type: 'string' },
+  'etcd-cacert': { type: 'string' },
+  'etcd-cert': { type: 'string' },
+  'etcd-key': { type: 'string' },
   kubeconfig: { type: 'string' },
   'default-subnet': { type: 'string' },
   'node-name': { type: 'string' },
@@ -150,6 +171,12 @@ export function parseArgs(
     .filter(Boolean);
   if (store === 'etcd' && etcdEndpoints.length === 0)
     throw new ConfigError('--store etcd needs --etcd-endpoints, e.g. http://127.0.0.1:2379');
+  const etcdFlags = ['etcd-endpoints', 'etcd-prefix', 'etcd-cacert', 'etcd-cert', 'etcd-key'] as const;
+  const stray = etcdFlags.find((f) => values[f] !== undefined);
+  if (store !== 'etcd' && stray) throw new ConfigError(`--${stray} needs --store etcd`);
+  const etcdPrefix = values['etcd-prefix'] ?? DEFAULT_ETCD_PREFIX;
+  const prefixBad = prefixProblem(etcdPrefix);
+  if (prefixBad) throw new ConfigError(`--etcd-prefix "${etcdPrefix}" is not usable: ${prefixBad}`);
   const logLevel = values['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`--log-level must be debug, info, warn or error`);
@@ -161,6 +188,8 @@ export function parseArgs(
     socket: values.socket ?? `${dataDir.replace(/\/$/, '')}/ipkeeper.sock`,
     store,
     etcdEndpoints,
+    etcdPrefix,
+    etcdTls: { caFile: values['etcd-cacert'], certFile: values['etcd-cert'], keyFile: values['etcd-key'] },
     kubeconfig: values.kubeconfig,
     defaultSubnet: ds === 'none' ? null : ds,
     nodeName: values['node-name'] ?? hostname,

@@ -9,21 +9,76 @@ import { writeKubeconfig } from '../api/kubeconfig.js';
 import { checkListenPolicy } from '../api/tls-policy.js';
 import { createCniListener } from '../cni/http-endpoint.js';
 import { IpamService } from '../service/service.js';
+import { connectionProblem } from '../store/etcd/client.js';
+import { EtcdStore } from '../store/etcd/etcd-store.js';
+import { Maintenance } from '../store/etcd/maintenance.js';
+import { EtcdMembership } from '../store/etcd/membership.js';
+import { type Leader } from '../store/leader.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { type Store } from '../store/store.js';
 import { ConfigError, type DaemonConfig, HELP, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
-import { createLogger } from './logger.js';
+import { type Logger, createLogger } from './logger.js';
+import { runMigrate } from './migrate.js';
 import { type CniCounters, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
 
 async function openStore(config: DaemonConfig): Promise<Store> {
-  if (config.store === 'etcd')
-    throw new ConfigError('--store etcd is not available in this build yet; use --store sqlite');
+  if (config.store === 'etcd') {
+    const connection = { endpoints: config.etcdEndpoints, tls: config.etcdTls };
+    const problem = connectionProblem(connection);
+    if (problem) throw new ConfigError(problem);
+    return EtcdStore.open({ connection, prefix: config.etcdPrefix, historyLimit: config.historyLimit });
+  }
   return SqliteStore.open(join(config.dataDir, 'ipkeeper.db'), { historyLimit: config.historyLimit });
 }
 
+/**
+ * The seam for who runs the single-runner duties of a shared store. Standalone: the etcd lease election of
+ * the daemons' membership. Kubernetes mode: the coordination.k8s.io Lease of that mode (src/k8s) goes here.
+ */
+function chooseLeader(membership: EtcdMembership): Leader {
+  return membership;
+}
+
+/** Liveness, leader election and maintenance of a shared etcd store; undefined for SQLite. */
+function startSharedStoreDuties(
+  store: Store,
+  service: IpamService,
+  config: DaemonConfig,
+  log: Logger,
+): { maintenance: Maintenance; close: () => Promise<void> } | undefined {
+  if (!(store instanceof EtcdStore)) return undefined;
+  const dutyLog = log.child({ component: 'store' });
+  const say = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void =>
+    dutyLog[level](msg, fields ?? {});
+  const membership = EtcdMembership.start(store, {
+    host: hostname(),
+    pid: process.pid,
+    elect: config.kubeconfig === undefined,
+    applied: () => service.replication()?.applied ?? 0,
+    log: say,
+  });
+  const maintenance = new Maintenance(store, chooseLeader(membership), {
+    historyLimit: config.historyLimit,
+    applied: async () => (await membership.members()).map((m) => m.applied),
+    log: say,
+  });
+  maintenance.start();
+  return {
+    maintenance,
+    close: async () => {
+      await maintenance.close();
+      await membership.close();
+    },
+  };
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'migrate') {
+    process.exitCode = await runMigrate(argv.slice(1));
+    return;
+  }
   let config: DaemonConfig | 'help';
   try {
     config = parseArgs(argv, process.env, hostname());
@@ -51,8 +106,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   config.dataDir = resolve(config.dataDir);
   config.socket = resolve(config.socket);
   ensureDir(config.dataDir);
-  const unlock = lockDataDir(config.dataDir);
+  const unlock = lockDataDir(config.dataDir, hostname());
   const store = await openStore(config);
+  const storeLog = log.child({ component: 'store' });
   const service = await IpamService.open({
     store,
     random: cryptoRandom(),
@@ -60,7 +116,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       config.defaultSubnet === null ? null : { name: 'ovn-default', cidrBlock: config.defaultSubnet },
     nodeName: config.nodeName,
     quarantineCap: config.quarantineLimit,
+    log: (level, msg, fields) => storeLog[level](msg, fields ?? {}),
   });
+  const duties = startSharedStoreDuties(store, service, config, log);
   const token = loadOrCreateToken(config.dataDir);
   const tls = loadOrCreateTls(
     config.dataDir,
@@ -74,7 +132,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     token,
     logger: log.child({ component: 'api' }),
     tls: { cert: tls.cert, key: tls.key },
-    extraRoutes: operatorRoutes(service, counters),
+    extraRoutes: operatorRoutes(service, counters, () => duties?.maintenance.stats),
+    ready: () => service.ready(),
   });
   const { url } = await api.listen(config.listenHost, config.listenPort);
 
@@ -117,6 +176,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     log.info('stopping', { signal });
     service.close();
     await Promise.allSettled([api.close(), new Promise<void>((ok) => cni.close(() => ok()))]);
+    await duties?.close();
     await store.close();
     unlock();
     process.exit(0);

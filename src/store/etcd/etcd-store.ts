@@ -23,7 +23,14 @@ import { type EtcdConnection, connectionProblem, createClient, storeError } from
 import { EtcdFeed } from './feed.js';
 import { encodeHistory, historyKeys, historyStamp } from './history.js';
 import { queryHistory } from './history-query.js';
-import { KeyLayout, decodeAddress, decodeLease, prefixEnd, prefixProblem } from './keys.js';
+import {
+  DEFAULT_ETCD_PREFIX,
+  KeyLayout,
+  decodeAddress,
+  decodeLease,
+  prefixEnd,
+  prefixProblem,
+} from './keys.js';
 import { type KeyState, type TxnPlan, planBatch } from './plan.js';
 
 /** etcd's default `--max-txn-ops`: the most operations one transaction (each branch) may carry. */
@@ -92,7 +99,7 @@ export class EtcdStore implements ReplicatedStore {
    * is refused; an empty one is marked as ipkeeper's.
    */
   static async open(options: EtcdStoreOptions): Promise<EtcdStore> {
-    const prefix = options.prefix ?? '/ipkeeper/';
+    const prefix = options.prefix ?? DEFAULT_ETCD_PREFIX;
     const bad = prefixProblem(prefix);
     if (bad) throw new StoreError('IO', `--etcd-prefix "${prefix}" is not usable: ${bad}`);
     const problem = connectionProblem(options.connection);
@@ -129,6 +136,11 @@ export class EtcdStore implements ReplicatedStore {
     );
     if (!res.succeeded) {
       const value = kvValue(res.responses[0]!.response_range.kvs[0]) ?? '';
+      if (/"migration"/.test(value))
+        throw new StoreError(
+          'CORRUPT',
+          `an ipkeeperd migrate into ${this.layout.prefix} did not finish; delete the prefix (etcdctl del --prefix ${this.layout.prefix}) and migrate again`,
+        );
       if (!/"format":1\b/.test(value))
         throw new StoreError(
           'CORRUPT',
@@ -241,15 +253,23 @@ export class EtcdStore implements ReplicatedStore {
     return { revision: empty ? 0 : revision, objects, leases: [...leases.values()], quarantine };
   }
 
-  /** Every key under a sub-prefix at a fixed revision, in pages. */
-  async rangeAll(prefix: string, revision: number, max = Infinity): Promise<IKeyValue[]> {
+  /**
+   * Every key from `start` (by default: under the prefix `start`) at a revision (0: the newest), in pages;
+   * at most `max`, keys only when asked.
+   */
+  async rangeAll(
+    start: string,
+    revision = 0,
+    max = Infinity,
+    keysOnly = false,
+    end: Buffer = prefixEnd(start),
+  ): Promise<IKeyValue[]> {
     const out: IKeyValue[] = [];
-    let from = Buffer.from(prefix);
-    const end = prefixEnd(prefix);
+    let from = Buffer.from(start);
     for (;;) {
       const limit = Math.min(PAGE, max - out.length);
       const res = await this.call('cannot read the store', () =>
-        this.client.kv.range({ key: from, range_end: end, revision, limit }),
+        this.client.kv.range({ key: from, range_end: end, revision, limit, keys_only: keysOnly }),
       );
       out.push(...res.kvs);
       if (!res.more || out.length >= max || res.kvs.length === 0) return out;

@@ -2,19 +2,24 @@ import { type HistoryEntry } from '../store.js';
 import { type KeyLayout } from './keys.js';
 
 /**
- * History in etcd: one key per entry, named by a stamp that sorts NEWEST FIRST (etcd ranges only ascend, and a
- * sorted range reads every key before it can apply a limit), so "the newest N" is one range with a limit.
- * Two small index keys per entry (by address, by lease key) answer an operator's question without a scan.
+ * History in etcd: one key per entry, named by a stamp that sorts OLDEST FIRST, plus two small index keys per
+ * entry (by address, by lease key) that answer an operator's question without a scan. Oldest first makes the
+ * frequent job cheap: trimming to the history limit deletes the first keys of the range (etcd ranges only
+ * ascend, and a sorted range reads every key before applying a limit). The newest entries are found from the
+ * end by counting ever larger recent time windows (history-query.ts).
  *
- * Stamp: inverted milliseconds, inverted per-store sequence, the store's id, inverted index in the batch.
- * Within one daemon the order is commit-call order; across daemons, clock order (to the millisecond).
+ * Stamp: milliseconds, per-store sequence, the store's id, index in the batch (all hex, fixed width). Within
+ * one daemon the order is commit-call order; across daemons, clock order (to the millisecond).
  */
-const MAX_MS = 0xfffffffffff; // 11 hex digits: year 2527
-const MAX_SEQ = 0xffffffff;
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
 export function historyStamp(ms: number, seq: number, storeId: string, index: number): string {
-  const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
-  return `${hex(MAX_MS - ms, 11)}${hex(MAX_SEQ - (seq % MAX_SEQ), 8)}.${storeId}.${hex(0xfff - index, 3)}`;
+  return `${timePrefix(ms)}${hex(seq % 0x100000000, 8)}.${storeId}.${hex(index, 3)}`;
+}
+
+/** The part of a stamp that is the time: every entry from `ms` on sorts at or after it. */
+export function timePrefix(ms: number): string {
+  return hex(Math.max(0, Math.floor(ms)), 11);
 }
 
 /** The stored form of an entry: a compact JSON array. */

@@ -19,6 +19,9 @@
  * ```
  */
 
+/** The prefix when none is given (`--etcd-prefix`). */
+export const DEFAULT_ETCD_PREFIX = '/ipkeeper/';
+
 /** Sub-prefixes, each ending in `/` where a range over it must not catch a longer sibling. */
 export const SUB = {
   meta: 'meta',
