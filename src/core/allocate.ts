@@ -6,6 +6,7 @@ import { type Engine } from './engine.js';
 import { ErrorCode, IpamError } from './errors.js';
 import { HeldAddress, type Lease, type LeaseAddress, cloneLease } from './lease.js';
 import { formatMac, randomMac } from './mac.js';
+import { type Stripe } from './space.js';
 
 /** One ip_pool list entry: the address(es) of one pod (STA-5). */
 export interface PoolEntry {
@@ -39,6 +40,8 @@ export interface AllocateRequest {
   skip?: readonly SkipAddress[] | undefined;
   /** MACs the store answered "taken" for: a static MAC among them fails naming `holder`; a random one is drawn again. */
   skipMacs?: readonly { mac: number; holder?: string | undefined }[] | undefined;
+  /** This daemon's share of the address space when several daemons allocate from it (Space.pick). */
+  stripe?: Stripe | undefined;
 }
 
 /** An address to pass over, with who holds it when the store said so. */
@@ -316,7 +319,9 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
         continue;
       if (current) releaseOne(engine, lease, current, effects);
       const { value, pool, seq, space } =
-        t.value !== undefined ? takeStatic(engine, req.key, t, t.value, req.skip) : pick(engine, t, skip);
+        t.value !== undefined
+          ? takeStatic(engine, req.key, t, t.value, req.skip)
+          : pick(engine, t, skip, req.stripe);
       engine.spaces.get(space)!.hold(value, lease, seq !== undefined);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
       const held: LeaseAddress = new HeldAddress(space, value, pool);
@@ -353,10 +358,15 @@ function takeStatic(
   return { value, pool: t.pool, seq, space: t.space };
 }
 
-function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined): Taken {
+function pick(
+  engine: Engine,
+  t: Target,
+  skip: ReadonlySet<bigint> | undefined,
+  stripe: Stripe | undefined,
+): Taken {
   for (const [pool, candidates, id] of t.sources) {
     const space = engine.space(id, t.family);
-    const found = space.pick(candidates, skip);
+    const found = space.pick(candidates, skip, stripe);
     if (found) {
       const seq = found.fromQuarantine ? space.quarantine.seqFor(found.value) : undefined;
       return { value: found.value, pool, seq, space: id };

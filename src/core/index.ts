@@ -17,3 +17,4 @@ export * from './allocate.js';
 export * from './usage.js';
 export * from './names.js';
 export * from './replicate.js';
+export { type Stripe, STRIPE_BLOCK } from './space.js';

@@ -47,7 +47,7 @@ function startSharedStoreDuties(
   service: IpamService,
   config: DaemonConfig,
   log: Logger,
-): { maintenance: Maintenance; close: () => Promise<void> } | undefined {
+): { membership: EtcdMembership; maintenance: Maintenance; close: () => Promise<void> } | undefined {
   if (!(store instanceof EtcdStore)) return undefined;
   const dutyLog = log.child({ component: 'store' });
   const say = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void =>
@@ -66,6 +66,7 @@ function startSharedStoreDuties(
   });
   maintenance.start();
   return {
+    membership,
     maintenance,
     close: async () => {
       await maintenance.close();
@@ -109,6 +110,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const unlock = lockDataDir(config.dataDir, hostname());
   const store = await openStore(config);
   const storeLog = log.child({ component: 'store' });
+  let duties: ReturnType<typeof startSharedStoreDuties>;
   const service = await IpamService.open({
     store,
     random: cryptoRandom(),
@@ -117,8 +119,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     nodeName: config.nodeName,
     quarantineCap: config.quarantineLimit,
     log: (level, msg, fields) => storeLog[level](msg, fields ?? {}),
+    stripe: () => duties?.membership.stripe(),
   });
-  const duties = startSharedStoreDuties(store, service, config, log);
+  duties = startSharedStoreDuties(store, service, config, log);
   const token = loadOrCreateToken(config.dataDir);
   const tls = loadOrCreateTls(
     config.dataDir,

@@ -17,7 +17,7 @@ import {
 import { type PodRequest, expandPoolNames, parsePodRequest } from '../core/annotations/index.js';
 import { effectOps } from './effect-ops.js';
 import { type KeyedMutex } from './keyed-mutex.js';
-import { type Avoid, type ProposalCounters, proposeUntilCommitted } from './proposals.js';
+import { type Avoid, type Proposals, proposeUntilCommitted } from './proposals.js';
 import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
 import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
@@ -72,8 +72,8 @@ export interface CniOpsDeps {
   resources: ResourceTable;
   locks: KeyedMutex;
   now: () => Date;
-  /** Counters of the propose → commit loop. */
-  proposals: ProposalCounters;
+  /** The propose → commit loop's counters and this daemon's share of the spaces. */
+  proposals: Proposals;
   /** With several daemons: waits until this daemon has caught up with the store (after a stale write). */
   settle?: (() => Promise<void>) | undefined;
   /** Name of the default subnet (Kube-OVN `ovn-default`), or undefined for none. */

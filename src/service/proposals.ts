@@ -1,4 +1,11 @@
-import { ErrorCode, IpamError, type SkipAddress, parseAddress, parseMac } from '../core/index.js';
+import {
+  ErrorCode,
+  IpamError,
+  type SkipAddress,
+  type Stripe,
+  parseAddress,
+  parseMac,
+} from '../core/index.js';
 import { type StoreOp } from '../store/store.js';
 import { ServiceError } from './errors.js';
 
@@ -36,10 +43,14 @@ export function takenError(op: StoreOp | undefined, holder: string | undefined):
   );
 }
 
-/** What a proposal must pass over: the addresses and MACs the store said were taken, with their holders. */
+/**
+ * What a proposal must pass over — the addresses and MACs the store said were taken, with their holders —
+ * and where this daemon prefers to allocate among several (spread into the engine's request).
+ */
 export interface Avoid {
   skip: SkipAddress[];
   skipMacs: { mac: number; holder?: string | undefined }[];
+  stripe?: Stripe | undefined;
 }
 
 /** Counters of the propose → commit loop, for /metrics. */
@@ -48,6 +59,12 @@ export interface ProposalCounters {
   retries: number;
   /** Requests answered "try again" because the retry bound was reached while addresses remained. */
   exhausted: number;
+}
+
+/** The propose → commit loop's counters and this daemon's share of each address space (several daemons). */
+export interface Proposals {
+  counters: ProposalCounters;
+  stripe?: (() => Stripe | undefined) | undefined;
 }
 
 /** Proposals of one request before it is answered "try again later". */
@@ -64,10 +81,12 @@ export const MAX_PROPOSALS = 12;
  */
 export async function proposeUntilCommitted<T>(
   attempt: (avoid: Avoid) => Promise<T>,
-  counters: ProposalCounters,
+  proposals: Proposals,
   stale?: () => Promise<void>,
 ): Promise<T> {
-  const avoid: Avoid = { skip: [], skipMacs: [] };
+  const counters = proposals.counters;
+  const stripe = proposals.stripe?.();
+  const avoid: Avoid = { skip: [], skipMacs: [], ...(stripe ? { stripe } : {}) };
   for (let n = 1; ; n++) {
     try {
       return await attempt(avoid);

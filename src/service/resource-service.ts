@@ -2,7 +2,7 @@ import { type Engine } from '../core/index.js';
 import { type Store, type StoreOp, StoreError } from '../store/store.js';
 import { ServiceError } from './errors.js';
 import { type KeyedMutex } from './keyed-mutex.js';
-import { type ProposalCounters, proposeUntilCommitted, takenError } from './proposals.js';
+import { type Proposals, proposeUntilCommitted, takenError } from './proposals.js';
 import { type Change, type KindContext, type KindHandler, type ObjectRef } from './kinds/kind.js';
 import { forStorage, metaForCreate, metaForUpdate, nextGeneration, timestamp } from './object-meta.js';
 import {
@@ -31,8 +31,8 @@ export interface ResourceDeps {
   locks: KeyedMutex;
   handlers: Record<KindName, KindHandler>;
   now: () => Date;
-  /** Counters of proposals the store refused as taken (several daemons, DUR-5). */
-  proposals: ProposalCounters;
+  /** The propose → commit loop's counters and this daemon's share of the spaces (several daemons, DUR-5). */
+  proposals: Proposals;
 }
 
 export interface Entry {

@@ -1,4 +1,4 @@
-import { type Engine, type RandomSource, Engine as EngineClass } from '../core/index.js';
+import { type Engine, type RandomSource, type Stripe, Engine as EngineClass } from '../core/index.js';
 import { type HistoryEntry, type HistoryQuery, type Store } from '../store/store.js';
 import { CniOps } from './cni-ops.js';
 import { ServiceError } from './errors.js';
@@ -20,7 +20,7 @@ import {
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
 import { OrderedWatchHub } from './ordered-hub.js';
-import { type ProposalCounters } from './proposals.js';
+import { type ProposalCounters, type Proposals } from './proposals.js';
 import { type ReplicationStats, Replicator, type ReplicatorLog } from './replicator.js';
 import { isReplicated } from '../store/change-feed.js';
 
@@ -41,6 +41,8 @@ export interface IpamServiceOptions {
   quarantineCap?: number;
   /** Where replication reports what it does (a store shared by several daemons). */
   log?: ReplicatorLog;
+  /** This daemon's share of each address space among the live daemons (a shared store; see Stripe). */
+  stripe?: () => Stripe | undefined;
 }
 
 const HANDLERS: Record<KindName, KindHandler> = {
@@ -70,8 +72,8 @@ export class IpamService {
     store: Store,
     resources: ResourceTable,
     cni: CniOps,
-    /** Counters of the propose → commit loop (several daemons). */
-    readonly proposals: ProposalCounters,
+    /** The propose → commit loop (several daemons). */
+    private readonly proposalLoop: Proposals,
     /** Present when the store is shared by several daemons (etcd): applies what the others commit (DUR-5). */
     private readonly replicator: Replicator | undefined,
   ) {
@@ -90,7 +92,7 @@ export class IpamService {
       ...(options.quarantineCap !== undefined ? { quarantineCap: options.quarantineCap } : {}),
     });
     const locks = new KeyedMutex();
-    const proposals: ProposalCounters = { retries: 0, exhausted: 0 };
+    const proposals: Proposals = { counters: { retries: 0, exhausted: 0 }, stripe: options.stripe };
     // A store shared with other daemons: commits go through the replicator, which keeps memory equal to it.
     const replicator = isReplicated(options.store) ? new Replicator(options.store, options.log) : undefined;
     const hub = replicator ? new OrderedWatchHub(snapshot.revision) : new WatchHub(snapshot.revision);
@@ -227,6 +229,11 @@ export class IpamService {
   /** False while a shared store or its change feed is unreachable (for `/readyz`); a local store is always ready. */
   ready(): boolean {
     return !this.closed && (this.replicator?.ready() ?? true);
+  }
+
+  /** Counters of the propose → commit loop. */
+  get proposals(): ProposalCounters {
+    return this.proposalLoop.counters;
   }
 
   /** Replication counters (several daemons on one store), or undefined for a local store. */

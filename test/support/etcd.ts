@@ -55,6 +55,8 @@ interface Member {
   peerPort: number;
   dataDir: string;
   child: ChildProcess | undefined;
+  /** True while the process runs (a SIGKILLed one has exitCode null, so that cannot tell). */
+  running: boolean;
   exited: Promise<void> | undefined;
   log: string;
 }
@@ -79,6 +81,7 @@ export class EtcdCluster {
         peerPort: await freePort(),
         dataDir: join(root, `m${i}`),
         child: undefined,
+        running: false,
         exited: undefined,
         log: '',
       });
@@ -153,7 +156,13 @@ export class EtcdCluster {
       m.log = (m.log + d.toString()).slice(-20_000);
     });
     m.child = child;
-    m.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    m.running = true;
+    m.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        m.running = false;
+        resolve();
+      }),
+    );
   }
 
   /** Resolves when member i answers /health with true (a member of a quorum-less cluster never does). */
@@ -162,8 +171,7 @@ export class EtcdCluster {
     for (;;) {
       if (await this.healthy(i)) return;
       const m = this.members[i]!;
-      if (m.child?.exitCode !== null && m.child?.exitCode !== undefined)
-        throw new Error(`etcd member ${m.name} exited with ${m.child.exitCode}:\n${m.log}`);
+      if (!m.running) throw new Error(`etcd member ${m.name} exited:\n${m.log}`);
       if (Date.now() > deadline)
         throw new Error(`etcd member ${m.name} not healthy in ${timeoutMs} ms:\n${m.log}`);
       await sleep(100);
@@ -192,21 +200,21 @@ export class EtcdCluster {
   /** SIGKILL member i (by its pid) and wait for it to exit. */
   async kill(i: number): Promise<void> {
     const m = this.members[i]!;
-    if (m.child && m.child.exitCode === null) process.kill(m.child.pid!, 'SIGKILL');
+    if (m.running) process.kill(m.child!.pid!, 'SIGKILL');
     await m.exited;
   }
 
   /** SIGTERM member i and wait for it to exit. */
   async stop(i: number): Promise<void> {
     const m = this.members[i]!;
-    if (m.child && m.child.exitCode === null) process.kill(m.child.pid!, 'SIGTERM');
+    if (m.running) process.kill(m.child!.pid!, 'SIGTERM');
     await m.exited;
   }
 
   /** Starts member i again on its data dir (after kill or stop). Does not wait for health. */
   restart(i: number): void {
     const m = this.members[i]!;
-    if (m.child && m.child.exitCode === null) throw new Error(`etcd member ${m.name} is still running`);
+    if (m.running) throw new Error(`etcd member ${m.name} is still running`);
     this.spawn(i, 'existing');
   }
 

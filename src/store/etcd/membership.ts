@@ -37,6 +37,8 @@ export class EtcdMembership implements Leader {
   private closed = false;
   private ticking: Promise<void> | undefined;
   private readonly started = new Date().toISOString();
+  /** Ids of the live daemons as last read, in order. */
+  private live: string[] = [];
 
   private constructor(
     private readonly store: EtcdStore,
@@ -83,6 +85,7 @@ export class EtcdMembership implements Leader {
         started: this.started,
       };
       await lease.put(store.layout.member(store.id)).value(JSON.stringify(info));
+      this.live = (await this.members()).map((m) => m.id).sort();
       if (this.options.elect) await this.campaign(lease);
     } catch (e) {
       // etcd unreachable: keep trying; a lease that expired meanwhile is replaced when etcd is back.
@@ -110,6 +113,15 @@ export class EtcdMembership implements Leader {
     const kv = res.responses[0]?.response_range.kvs[0];
     const mine = kv?.value.toString() === store.id && kv.lease === id;
     this.leaderRevision = mine ? Number(kv.create_revision) : undefined;
+  }
+
+  /**
+   * This daemon's place among the live daemons (ids in order), for Stripe: which blocks of each address space
+   * it prefers. Undefined until it has seen itself published.
+   */
+  stripe(): { index: number; count: number } | undefined {
+    const index = this.live.indexOf(this.store.id);
+    return index < 0 ? undefined : { index, count: this.live.length };
   }
 
   isLeader(): boolean {
