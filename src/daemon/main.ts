@@ -110,7 +110,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const unlock = lockDataDir(config.dataDir, hostname());
   const store = await openStore(config);
   const storeLog = log.child({ component: 'store' });
-  let duties: ReturnType<typeof startSharedStoreDuties>;
+  // Set once the service is open; the service asks for this daemon's stripe only after that.
+  const shared: { duties?: ReturnType<typeof startSharedStoreDuties> } = {};
   const service = await IpamService.open({
     store,
     random: cryptoRandom(),
@@ -119,9 +120,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     nodeName: config.nodeName,
     quarantineCap: config.quarantineLimit,
     log: (level, msg, fields) => storeLog[level](msg, fields ?? {}),
-    stripe: () => duties?.membership.stripe(),
+    stripe: () => shared.duties?.membership.stripe(),
   });
-  duties = startSharedStoreDuties(store, service, config, log);
+  const duties = startSharedStoreDuties(store, service, config, log);
+  shared.duties = duties;
   const token = loadOrCreateToken(config.dataDir);
   const tls = loadOrCreateTls(
     config.dataDir,
