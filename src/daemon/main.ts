@@ -192,5 +192,6 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`ipkeeperd: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  // 2: an option is wrong (as for parse errors); 1: anything else, e.g. the store cannot be reached.
+  process.exit(e instanceof ConfigError ? 2 : 1);
 });

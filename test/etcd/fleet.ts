@@ -167,8 +167,13 @@ export async function cniCall(
   command: 'ADD' | 'DEL',
   containerId: string,
   network: string,
+  ipam: Record<string, unknown> = {},
 ): Promise<CniOutcome> {
-  const stdin = JSON.stringify({ cniVersion: '1.0.0', name: network, ipam: { type: 'ipkeeper', socket } });
+  const stdin = JSON.stringify({
+    cniVersion: '1.0.0',
+    name: network,
+    ipam: { type: 'ipkeeper', socket, ...ipam },
+  });
   const env = {
     CNI_COMMAND: command,
     CNI_CONTAINERID: containerId,
