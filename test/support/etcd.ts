@@ -39,6 +39,9 @@ export interface EtcdTls {
   cert: string;
   key: string;
   ca: string;
+  /** A client certificate and key the CA signed, for the harness's own health checks. */
+  clientCert: string;
+  clientKey: string;
 }
 
 export interface EtcdClusterOptions {
@@ -87,8 +90,13 @@ export class EtcdCluster {
       });
     }
     const cluster = new EtcdCluster(members, root, options);
-    for (let i = 0; i < members.length; i++) cluster.spawn(i, 'new');
-    await Promise.all(members.map((_, i) => cluster.waitHealthy(i)));
+    try {
+      for (let i = 0; i < members.length; i++) cluster.spawn(i, 'new');
+      await Promise.all(members.map((_, i) => cluster.waitHealthy(i)));
+    } catch (e) {
+      await cluster.close();
+      throw e;
+    }
     return cluster;
   }
 
@@ -189,7 +197,15 @@ export class EtcdCluster {
         res.on('end', () => resolve(res.statusCode === 200 && body.includes('"true"')));
       };
       const req = tls
-        ? httpsRequest({ ...opts, ca: readFileSync(tls.ca, 'utf8'), rejectUnauthorized: false }, onReply)
+        ? httpsRequest(
+            {
+              ...opts,
+              ca: readFileSync(tls.ca, 'utf8'),
+              cert: readFileSync(tls.clientCert, 'utf8'),
+              key: readFileSync(tls.clientKey, 'utf8'),
+            },
+            onReply,
+          )
         : request(opts, onReply);
       req.on('error', () => resolve(false));
       req.on('timeout', () => req.destroy());
