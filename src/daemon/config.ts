@@ -28,6 +28,11 @@ export interface DaemonConfig {
 }
 
 const DEFAULT_HISTORY_LIMIT = 1_000_000;
+/**
+ * etcd keeps every key's index in memory and its database under a quota (2 GiB by default); an entry costs
+ * about 0.7 KB there (the entry and two index keys), so its default keeps a fifth as many.
+ */
+const DEFAULT_ETCD_HISTORY_LIMIT = 200_000;
 
 export const HELP = `ipkeeperd — the ipkeeper IPAM daemon
 
@@ -60,7 +65,8 @@ Options:
                           first start (DIR/tls.crt) and trusted by DIR/kubeconfig
   --tls-key FILE          its private key (PEM)
   --history-limit N       allocation history entries kept, oldest dropped first (default 1000000,
-                          about 170 MB on disk; 0 keeps everything)
+                          about 170 MB on disk; with --store etcd 200000, about 140 MB of etcd's
+                          database; 0 keeps everything)
   --quarantine-limit N    released addresses kept out of use per IPv6 subnet larger than /96, which never
                           runs out of never-used ones (default 65536); the oldest release beyond it is
                           free again. Smaller subnets (every IPv4 one) reuse only when nothing is left
@@ -198,7 +204,8 @@ export function parseArgs(
     logLevel: logLevel as DaemonConfig['logLevel'],
     historyLimit: wholeNumber(
       'history-limit',
-      values['history-limit'] ?? String(DEFAULT_HISTORY_LIMIT),
+      values['history-limit'] ??
+        String(store === 'etcd' ? DEFAULT_ETCD_HISTORY_LIMIT : DEFAULT_HISTORY_LIMIT),
       'of entries, e.g. 1000000 (0 keeps everything)',
       0,
     ),
