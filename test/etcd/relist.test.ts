@@ -65,6 +65,31 @@ function watchFirstLine(d: RunningDaemon, rv: string): Promise<string> {
   });
 }
 
+type WatchLine = { type: string; object: { metadata: { name: string; resourceVersion: string } } };
+
+/** Every watch event daemon d sends from `rv` within `ms` (raw HTTPS with its token). */
+function watchFor(d: RunningDaemon, rv: string, ms: number): Promise<WatchLine[]> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    const req = request(
+      `${d.api}/apis/kubeovn.io/v1/ips?watch=1&resourceVersion=${rv}`,
+      { headers: { authorization: `Bearer ${d.token}` }, rejectUnauthorized: false },
+      (res) => res.on('data', (c: Buffer) => (body += c.toString())),
+    );
+    req.on('error', (e) => (body === '' ? reject(e) : undefined));
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve(
+        body
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as WatchLine),
+      );
+    }, ms);
+  });
+}
+
 describe(
   'DUR-5 a daemon whose feed fell behind a compaction reloads the store',
   { skip: missing ?? false },
@@ -85,6 +110,28 @@ describe(
       for (const d of [a, b]) if (d) await d.stop().then(() => removeDir(d.dataDir));
       await proxy?.close();
       await cluster?.close();
+    });
+
+    test('DUR-5 a commit is applied once on every daemon: one ADDED event each, the same resourceVersion', async () => {
+      const rvOf = async (d: RunningDaemon): Promise<string> =>
+        (
+          JSON.parse(await ok(d, ['get', '--raw', '/apis/kubeovn.io/v1/ips'])) as {
+            metadata: { resourceVersion: string };
+          }
+        ).metadata.resourceVersion;
+      const [rvA, rvB] = [await rvOf(a), await rvOf(b)];
+      const [onA, onB] = [watchFor(a, rvA, 3000), watchFor(b, rvB, 3000)];
+      await sleep(300);
+      await ok(a, ['create', '-f', '-'], ip('once'));
+      const [eventsA, eventsB] = [await onA, await onB];
+      const mine = (events: Awaited<typeof onA>): [string, string][] =>
+        events
+          .filter((e) => e.object.metadata.name === 'once.ns')
+          .map((e) => [e.type, e.object.metadata.resourceVersion]);
+      assert.equal(mine(eventsA).length, 1, `daemon A (the writer): ${JSON.stringify(mine(eventsA))}`);
+      assert.deepEqual(mine(eventsB), mine(eventsA), 'daemon B: the same single event, same resourceVersion');
+      assert.equal(mine(eventsA)[0]![0], 'ADDED');
+      await ok(a, ['delete', 'ip', 'once.ns']);
     });
 
     test('DUR-5 cut off, compacted past, reconnected: B relists, agrees with A, and an old watch gets 410', async () => {

@@ -84,7 +84,10 @@ export class EtcdMembership implements Leader {
         applied: this.options.applied(),
         started: this.started,
       };
-      await lease.put(store.layout.member(store.id)).value(JSON.stringify(info));
+      // Through store.call: this heartbeat also keeps the store's reachability (for /readyz) current.
+      await store.call('cannot publish liveness', () =>
+        lease.put(store.layout.member(store.id)).value(JSON.stringify(info)).exec(),
+      );
       this.live = (await this.members()).map((m) => m.id).sort();
       if (this.options.elect) await this.campaign(lease);
     } catch (e) {
