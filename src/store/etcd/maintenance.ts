@@ -29,6 +29,7 @@ export interface MaintenanceStats {
 }
 
 const DELETES_PER_TXN = 120;
+const PARALLEL_TXNS = 8;
 const TRIM_PER_ROUND = 50_000;
 
 /**
@@ -103,18 +104,27 @@ export class Maintenance {
       : [];
   }
 
-  /** Deletes keys in fenced transactions; stops (false) when the fence fails: leadership is gone. */
+  /**
+   * Deletes keys in fenced transactions, a few at a time (a trim of tens of thousands of keys must not take
+   * minutes on a busy cluster); false when a fence failed: leadership is gone, the rest is left.
+   */
   private async deleteKeys(keys: readonly string[]): Promise<boolean> {
-    for (let i = 0; i < keys.length; i += DELETES_PER_TXN) {
-      const success: IRequestOp[] = keys
-        .slice(i, i + DELETES_PER_TXN)
-        .map((k) => ({ request_delete_range: { key: Buffer.from(k) } }));
-      const res = await this.store.call('maintenance', () =>
-        this.store.client.kv.txn({ compare: this.fence(), success }),
-      );
-      if (!res.succeeded) return false;
-    }
-    return true;
+    let next = 0;
+    let fenced = true;
+    const worker = async (): Promise<void> => {
+      for (let i = next; i < keys.length && fenced; i = next) {
+        next += DELETES_PER_TXN;
+        const success: IRequestOp[] = keys
+          .slice(i, i + DELETES_PER_TXN)
+          .map((k) => ({ request_delete_range: { key: Buffer.from(k) } }));
+        const res = await this.store.call('maintenance', () =>
+          this.store.client.kv.txn({ compare: this.fence(), success }),
+        );
+        if (!res.succeeded) fenced = false;
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_TXNS }, worker));
+    return fenced;
   }
 
   private async sweepMarkers(now: number): Promise<void> {
