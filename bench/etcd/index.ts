@@ -17,6 +17,7 @@
  * one JSON object of figures.
  */
 import { parseArgs } from 'node:util';
+import { CompareResult, CompareTarget, Etcd3 } from 'etcd3';
 import { Fleet, cniCall } from '../../test/etcd/fleet.js';
 import { churn } from './churn.js';
 
@@ -92,6 +93,49 @@ async function run(
   };
 }
 
+/**
+ * The ceiling etcd itself sets here: CLIENTS concurrent transactions shaped like an ADD's (four compares,
+ * an object of ~700 bytes and seven small keys) straight from one client, for 5 s.
+ */
+async function rawEtcd(fleet: Fleet): Promise<RunFigures> {
+  const client = new Etcd3({ hosts: fleet.cluster.endpoints });
+  try {
+    const latencies: number[] = [];
+    let n = 0;
+    const t0 = performance.now();
+    const end = t0 + 5000;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (performance.now() < end) {
+          const k = `/raw-baseline/${n++}`;
+          const started = performance.now();
+          await client.kv.txn({
+            compare: [0, 1, 2, 3].map((i) => ({
+              key: Buffer.from(`${k}/c${i}`),
+              target: CompareTarget.Mod,
+              result: CompareResult.Equal,
+              mod_revision: 0,
+            })),
+            success: Array.from({ length: 8 }, (_, i) => ({
+              request_put: { key: Buffer.from(`${k}/${i}`), value: Buffer.alloc(i === 0 ? 700 : 40, 97) },
+            })),
+          });
+          latencies.push(performance.now() - started);
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      per_s: Math.round(latencies.length / seconds),
+      p50_ms: round(percentile(latencies, 50)),
+      p99_ms: round(percentile(latencies, 99)),
+      retries: 0,
+    };
+  } finally {
+    client.close();
+  }
+}
+
 async function withFleet<T>(members: 1 | 3, daemons: number, fn: (fleet: Fleet) => Promise<T>): Promise<T> {
   const fleet = await Fleet.start({ members, daemons });
   try {
@@ -105,12 +149,16 @@ if (values['churn-cycles']) {
   const figures = await churn(Number(values['churn-cycles']), log);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } else {
-  const three = await withFleet(3, 3, async (fleet) => {
+  const [raw, three] = await withFleet(3, 3, async (fleet) => {
+    const baseline = await rawEtcd(fleet);
+    log(
+      `etcd alone, three members: ${baseline.per_s} txn/s, p50 ${baseline.p50_ms} ms, p99 ${baseline.p99_ms} ms`,
+    );
     const adds = await run(fleet, 'three', undefined, false);
     log(
       `three daemons, three members: ${adds.per_s} ADDs/s, p50 ${adds.p50_ms} ms, p99 ${adds.p99_ms} ms, ${adds.retries} retries`,
     );
-    return adds;
+    return [baseline, adds];
   });
   const one = await withFleet(1, 1, async (fleet) => {
     const adds = await run(fleet, 'one', undefined, false);
@@ -142,6 +190,9 @@ if (values['churn-cycles']) {
   const figures = {
     adds: ADDS,
     clients: CLIENTS,
+    etcd_alone_txn_per_s: raw.per_s,
+    etcd_alone_p50_ms: raw.p50_ms,
+    etcd_alone_p99_ms: raw.p99_ms,
     three_members_three_daemons_per_s: three.per_s,
     three_p50_ms: three.p50_ms,
     three_p99_ms: three.p99_ms,

@@ -181,52 +181,56 @@ export class CniOps {
 
   async del(req: AttachmentRequest): Promise<void> {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
-    await this.d.locks.run(`IP/${key}`, async () => {
-      const entry = this.d.resources.entry('IP', key);
-      if (!entry) {
-        // No object: release a stray lease if there is one (DEL of nothing succeeds).
-        const outcome = this.d.engine.release(key);
-        if (outcome.effects.length > 0)
-          await this.d.resources.commitOps(
-            effectOps(outcome, 'cni-del'),
-            () => this.d.engine.revert(outcome),
-            { kind: 'IP', name: key },
-          );
-        return;
-      }
-      const obj = entry.object;
-      // A DEL for an older sandbox must not release the address of the pod's current one.
-      const holder = obj.metadata.annotations?.[ANNOTATION_CONTAINER];
-      if (holder && holder !== req.attachment.containerId) return;
-      if (obj.metadata.labels?.[LABEL_RESERVED] === 'true') {
-        // IPR-8: a reservation outlives its pod; only the attachment fields are cleared.
-        const spec = { ...(obj.spec ?? {}), containerID: '' };
-        const annotations = { ...(obj.metadata.annotations ?? {}) };
-        delete annotations[ANNOTATION_CONTAINER];
-        await this.d.resources.commit(
-          'IP',
-          key,
-          entry,
-          {
-            object: { ...obj, spec, metadata: { ...obj.metadata, annotations } },
-            ops: [],
-            undo: () => undefined,
-            touched: [],
-          },
-          false,
-          'MODIFIED',
-        );
-        return;
-      }
+    // With several daemons the IP object may have changed elsewhere a moment ago: catch up and try again.
+    await this.d.locks.run(`IP/${key}`, () =>
+      proposeUntilCommitted(() => this.delOnce(key, req), this.d.proposals, this.d.settle),
+    );
+  }
+
+  private async delOnce(key: string, req: AttachmentRequest): Promise<void> {
+    const entry = this.d.resources.entry('IP', key);
+    if (!entry) {
+      // No object: release a stray lease if there is one (DEL of nothing succeeds).
       const outcome = this.d.engine.release(key);
-      const change: Change = {
-        object: undefined,
-        ops: effectOps(outcome, 'cni-del'),
-        undo: () => this.d.engine.revert(outcome),
-        touched: touchedBy(this.d.engine, outcome.before),
-      };
-      await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
-    });
+      if (outcome.effects.length > 0)
+        await this.d.resources.commitOps(effectOps(outcome, 'cni-del'), () => this.d.engine.revert(outcome), {
+          kind: 'IP',
+          name: key,
+        });
+      return;
+    }
+    const obj = entry.object;
+    // A DEL for an older sandbox must not release the address of the pod's current one.
+    const holder = obj.metadata.annotations?.[ANNOTATION_CONTAINER];
+    if (holder && holder !== req.attachment.containerId) return;
+    if (obj.metadata.labels?.[LABEL_RESERVED] === 'true') {
+      // IPR-8: a reservation outlives its pod; only the attachment fields are cleared.
+      const spec = { ...(obj.spec ?? {}), containerID: '' };
+      const annotations = { ...(obj.metadata.annotations ?? {}) };
+      delete annotations[ANNOTATION_CONTAINER];
+      await this.d.resources.commit(
+        'IP',
+        key,
+        entry,
+        {
+          object: { ...obj, spec, metadata: { ...obj.metadata, annotations } },
+          ops: [],
+          undo: () => undefined,
+          touched: [],
+        },
+        false,
+        'MODIFIED',
+      );
+      return;
+    }
+    const outcome = this.d.engine.release(key);
+    const change: Change = {
+      object: undefined,
+      ops: effectOps(outcome, 'cni-del'),
+      undo: () => this.d.engine.revert(outcome),
+      touched: touchedBy(this.d.engine, outcome.before),
+    };
+    await this.d.resources.commit('IP', key, entry, change, false, 'DELETED');
   }
 
   async check(req: CheckRequest): Promise<void> {
