@@ -1,8 +1,11 @@
 /**
- * DUR-5 when the change feed cannot continue: daemon B reaches etcd only through a TCP proxy; the proxy cuts
- * it off while daemon A changes objects and etcd's history is compacted past what B has seen. When B gets
- * etcd back its feed cannot resume, so it reloads the store: it then serves what A serves, with the same
- * resourceVersions, and a watch from a resourceVersion older than the reload gets 410 Gone.
+ * Two daemons on one etcd member (DUR-2, DUR-5), daemon B reaching etcd only through a TCP proxy:
+ * - a commit is applied once on each daemon (one watch event, one resourceVersion);
+ * - proposals that race across daemons: a static address ends held by one, the other is told who holds
+ *   it; a tiny subnet runs out with NoAvailableAddress, never a conflict or "try again";
+ * - when the change feed cannot continue (the proxy cuts B off while A changes objects and etcd's history is
+ *   compacted past what B has seen), B reloads the store, then serves what A serves, and a watch from a
+ *   resourceVersion older than the reload gets 410 Gone.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
@@ -12,7 +15,7 @@ import { type RunningDaemon, removeDir, startDaemon } from '../support/daemon.js
 import { EtcdCluster, etcdMissing } from '../support/etcd.js';
 import { runKubectl } from '../support/kubectl.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { sleep } from './fleet.js';
+import { cniCall, sleep } from './fleet.js';
 
 const missing = etcdMissing();
 
@@ -134,6 +137,57 @@ describe(
       await ok(a, ['delete', 'ip', 'once.ns']);
     });
 
+    test('DUR-2 DUR-5 racing proposals: a static address is held once, the loser is told the holder; a subnet runs out with NoAvailableAddress', async () => {
+      const staticIp = (name: string): string =>
+        JSON.stringify({
+          apiVersion: 'kubeovn.io/v1',
+          kind: 'IP',
+          metadata: { name: `${name}.ns` },
+          spec: { subnet: 'ovn-default', podName: name, namespace: 'ns', v4IpAddress: '10.16.0.250' },
+        });
+      const [ra, rb] = await Promise.all([
+        runKubectl(['create', '-f', '-'], { kubeconfig: a.kubeconfig, input: staticIp('race-a') }),
+        runKubectl(['create', '-f', '-'], { kubeconfig: b.kubeconfig, input: staticIp('race-b') }),
+      ]);
+      const results = [ra, rb].map((r) => r.code);
+      assert.deepEqual([...results].sort(), [0, 1], `exactly one create succeeds: ${ra.stderr}${rb.stderr}`);
+      const winner = ra.code === 0 ? 'race-a.ns' : 'race-b.ns';
+      const loser = ra.code === 0 ? rb : ra;
+      assert.match(
+        loser.stderr,
+        new RegExp(`10\\.16\\.0\\.250 is already held by ${winner.replace('.', '\\.')}`),
+      );
+      await ok(a, ['delete', 'ip', winner]);
+
+      await ok(
+        a,
+        ['create', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'kubeovn.io/v1',
+          kind: 'Subnet',
+          metadata: { name: 'tiny' },
+          spec: { cidrBlock: '10.66.0.0/29' },
+        }),
+      );
+      await sleep(500);
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          cniCall((i % 2 ? a : b).socket, 'ADD', `tiny-${i}`, 'tiny', { subnet: 'tiny' }),
+        ),
+      );
+      const held = outcomes.filter((o) => o.ok).map((o) => o.address!);
+      assert.equal(held.length, 5, 'the five usable addresses are handed out');
+      assert.equal(new Set(held).size, 5, 'each once');
+      assert.deepEqual(
+        outcomes.filter((o) => !o.ok).map((o) => o.code),
+        [100, 100, 100, 100, 100, 100, 100],
+        `the rest: NoAvailableAddress (${outcomes
+          .filter((o) => !o.ok)
+          .map((o) => o.msg)
+          .join('; ')})`,
+      );
+    });
+
     test('DUR-5 cut off, compacted past, reconnected: B relists, agrees with A, and an old watch gets 410', async () => {
       for (const n of ['one', 'two', 'three']) await ok(a, ['create', '-f', '-'], ip(n));
       await sleep(500);
@@ -162,7 +216,7 @@ describe(
         await sleep(500);
       }
       assert.deepEqual(
-        (await ips(b)).map((l) => l.split(/\s+/)[0]),
+        (await ips(b)).map((l) => l.split(/\s+/)[0]).filter((n) => n?.endsWith('.ns')),
         ['five.ns', 'four.ns', 'one.ns', 'three.ns'],
       );
       const metrics = await ok(b, ['get', '--raw', '/metrics']);
