@@ -13,7 +13,7 @@ export interface MaintenanceOptions {
   intervalSeconds?: number;
   /** Revisions of etcd history always kept behind the newest (default 1000). */
   keepRevisions?: number;
-  /** Batch markers older than this are swept (default 120 s: far longer than any reply can be lost). */
+  /** Batch markers older than this are swept (default 60 s: far longer than a lost reply takes to resolve). */
   markerAgeSeconds?: number;
   log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -40,7 +40,7 @@ const TRIM_PER_ROUND = 50_000;
  *   what it still needs — one that fell behind anyway reloads (replicator.ts);
  * - history: beyond the history limit (plus a slack of a tenth, so trimming is a bulk job, not one per
  *   commit) the oldest entries and their index keys are deleted;
- * - batch markers older than a couple of minutes are deleted (they only serve to read a lost reply back).
+ * - batch markers older than a minute are deleted (they only serve to read a lost reply back).
  * Deleted keys cost nothing after the next compaction; bbolt reuses their pages, so etcd's database stops
  * growing (its file shrinks only with a defragmentation, which blocks a member and is left to operators).
  */
@@ -128,7 +128,7 @@ export class Maintenance {
   }
 
   private async sweepMarkers(now: number): Promise<void> {
-    const age = (this.options.markerAgeSeconds ?? 120) * 1000;
+    const age = (this.options.markerAgeSeconds ?? 60) * 1000;
     const old = [...this.samples].reverse().find((s) => now - s.at >= age);
     if (!old) return;
     const prefix = this.store.layout.sub('marker');
