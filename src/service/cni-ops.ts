@@ -74,8 +74,6 @@ export interface CniOpsDeps {
   now: () => Date;
   /** The propose → commit loop's counters and this daemon's share of the spaces. */
   proposals: Proposals;
-  /** With several daemons: waits until this daemon has caught up with the store (after a stale write). */
-  settle?: (() => Promise<void>) | undefined;
   /** Name of the default subnet (Kube-OVN `ovn-default`), or undefined for none. */
   defaultSubnet: () => string | undefined;
   nodeName: string;
@@ -152,7 +150,9 @@ export class CniOps {
   async add(req: AddRequest): Promise<CniAllocationResult> {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
     return this.d.locks.run(`IP/${key}`, () =>
-      proposeUntilCommitted((avoid) => this.addOnce(key, req, avoid), this.d.proposals, this.d.settle),
+      proposeUntilCommitted((avoid) => this.addOnce(key, req, avoid), this.d.proposals, {
+        retryConflicts: true,
+      }),
     );
   }
 
@@ -183,7 +183,7 @@ export class CniOps {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
     // With several daemons the IP object may have changed elsewhere a moment ago: catch up and try again.
     await this.d.locks.run(`IP/${key}`, () =>
-      proposeUntilCommitted(() => this.delOnce(key, req), this.d.proposals, this.d.settle),
+      proposeUntilCommitted(() => this.delOnce(key, req), this.d.proposals, { retryConflicts: true }),
     );
   }
 

@@ -61,28 +61,33 @@ export interface ProposalCounters {
   exhausted: number;
 }
 
-/** The propose → commit loop's counters and this daemon's share of each address space (several daemons). */
+/** The propose → commit loop's counters and, with several daemons, this daemon's share and catch-up. */
 export interface Proposals {
   counters: ProposalCounters;
   stripe?: (() => Stripe | undefined) | undefined;
+  /** Waits until this daemon has applied what the store had committed (several daemons). */
+  settle?: (() => Promise<void>) | undefined;
 }
 
 /** Proposals of one request before it is answered "try again later". */
-export const MAX_PROPOSALS = 12;
+export const MAX_PROPOSALS = 16;
+/** Takes in a row after which the next proposal first waits for this daemon to catch up. */
+const SETTLE_EVERY = 3;
 
 /**
  * Propose, then commit (DUR-5): runs `attempt` with what to avoid; when the store answers that a proposed
  * address or MAC is taken, the engine change has already been reverted, and the request is proposed again
- * passing over it (the next candidate; a static address fails naming the holder instead, in the engine). The
- * pool running out meanwhile is the engine's NoAvailableAddress; the bound reached while addresses remain is
- * ServiceError Unavailable (CNI 11, HTTP 503), counted. `stale`, when given, is called on a compare-and-swap
- * conflict (the object changed on another daemon): it waits for this daemon to catch up, then the request is
- * tried again; without it a conflict is the caller's answer.
+ * passing over it (the next candidate; a static address fails naming the holder instead, in the engine). After
+ * every few takes in a row the next proposal first waits until this daemon has caught up with the store, so
+ * its engine knows what the others hold. The pool running out meanwhile is the engine's NoAvailableAddress;
+ * the bound reached while addresses remain is ServiceError Unavailable (CNI 11, HTTP 503), counted. With
+ * `retryConflicts`, a compare-and-swap conflict (the object changed on another daemon) is also caught up with
+ * and tried again; otherwise it is the caller's answer (HTTP 409).
  */
 export async function proposeUntilCommitted<T>(
   attempt: (avoid: Avoid) => Promise<T>,
   proposals: Proposals,
-  stale?: () => Promise<void>,
+  options: { retryConflicts?: boolean } = {},
 ): Promise<T> {
   const counters = proposals.counters;
   const stripe = proposals.stripe?.();
@@ -91,9 +96,12 @@ export async function proposeUntilCommitted<T>(
     try {
       return await attempt(avoid);
     } catch (e) {
-      const taken = e instanceof TakenError;
-      const conflict = stale !== undefined && e instanceof ServiceError && e.code === 'Conflict';
-      if (!taken && !conflict) throw e;
+      const conflict =
+        options.retryConflicts === true &&
+        proposals.settle !== undefined &&
+        e instanceof ServiceError &&
+        e.code === 'Conflict';
+      if (!(e instanceof TakenError) && !conflict) throw e;
       if (n >= MAX_PROPOSALS) {
         counters.exhausted++;
         throw new ServiceError(
@@ -103,14 +111,11 @@ export async function proposeUntilCommitted<T>(
         );
       }
       counters.retries++;
-      if (conflict) await stale!();
-      else if ('mac' in (e as TakenError).taken) {
-        const t = (e as TakenError).taken as { mac: string };
-        avoid.skipMacs.push({ mac: parseMac(t.mac), holder: (e as TakenError).holder });
-      } else {
-        const t = (e as TakenError).taken as { address: string };
-        avoid.skip.push({ ...parseAddress(t.address), holder: (e as TakenError).holder });
+      if (e instanceof TakenError) {
+        if ('mac' in e.taken) avoid.skipMacs.push({ mac: parseMac(e.taken.mac), holder: e.holder });
+        else avoid.skip.push({ ...parseAddress(e.taken.address), holder: e.holder });
       }
+      if (conflict || n % SETTLE_EVERY === 0) await proposals.settle?.();
     }
   }
 }

@@ -92,9 +92,13 @@ export class IpamService {
       ...(options.quarantineCap !== undefined ? { quarantineCap: options.quarantineCap } : {}),
     });
     const locks = new KeyedMutex();
-    const proposals: Proposals = { counters: { retries: 0, exhausted: 0 }, stripe: options.stripe };
     // A store shared with other daemons: commits go through the replicator, which keeps memory equal to it.
     const replicator = isReplicated(options.store) ? new Replicator(options.store, options.log) : undefined;
+    const proposals: Proposals = {
+      counters: { retries: 0, exhausted: 0 },
+      stripe: options.stripe,
+      settle: replicator && (() => replicator.settle()),
+    };
     const hub = replicator ? new OrderedWatchHub(snapshot.revision) : new WatchHub(snapshot.revision);
     const resources = new ResourceTable({
       engine,
@@ -127,7 +131,6 @@ export class IpamService {
       locks,
       now,
       proposals,
-      settle: replicator && (() => replicator.settle()),
       nodeName: options.nodeName ?? '',
       defaultSubnet: () => {
         for (const s of engine.subnets.values()) if (s.isDefault) return s.name;

@@ -117,7 +117,7 @@ describe('client TLS to etcd', { skip: missing ?? false }, () => {
         },
       });
       try {
-        const stored = await client.get('/ipkeeper/o/IP/tls.ns').string();
+        const stored = await client.get('/ipkeeper/s/o/IP/tls.ns').string();
         assert.match(stored ?? '', /"podName":"tls"/, 'the object is in etcd');
       } finally {
         client.close();

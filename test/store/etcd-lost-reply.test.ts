@@ -47,7 +47,7 @@ describe('DUR-4 a lost reply is resolved by reading back', { skip: missing ?? fa
 
   /** What etcd holds for an address: its holder and the revision that wrote it; and its history entries. */
   async function inEtcd(prefix: string, address: string) {
-    const key = `${prefix}a/${encodeURIComponent('10.0.0.0/16')}/${encodeURIComponent(address)}`;
+    const key = `${prefix}s/a/${encodeURIComponent('10.0.0.0/16')}/${encodeURIComponent(address)}`;
     const res = await direct.kv.range({ key: Buffer.from(key) });
     const kv = res.kvs[0];
     const history = await direct.getAll().prefix(`${prefix}h/`).strings();

@@ -5,7 +5,7 @@ import { type KeyLayout, decodeAddress, decodeLease, prefixEnd } from './keys.js
 type WatchStream = Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
 
 /**
- * The etcd change feed: one watch on the whole prefix, on the client's raw watch stream. It keeps its own
+ * The etcd change feed: one watch on the state keys (`s/`), on the client's raw watch stream. It keeps its own
  * position (the next revision it needs) and resumes from exactly there after any disconnection, so no
  * revision is skipped or delivered twice. Events are grouped by revision (etcd never splits a revision across
  * responses). A start revision that etcd has compacted away ends the feed with onReset.
@@ -55,10 +55,11 @@ export class EtcdFeed implements ChangeFeed {
     });
     stream.on('error', fail);
     stream.on('end', fail);
+    const state = this.layout.sub('state');
     stream.write({
       create_request: {
-        key: Buffer.from(this.layout.prefix),
-        range_end: prefixEnd(this.layout.prefix),
+        key: Buffer.from(state),
+        range_end: prefixEnd(state),
         start_revision: this.next,
         progress_notify: true,
       },

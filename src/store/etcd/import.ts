@@ -2,12 +2,13 @@ import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import { type HistoryEntry, StoreError, type StoreSnapshot } from '../store.js';
 import { type EtcdConnection, connectionProblem, createClient, storeError } from './client.js';
 import { encodeHistory, historyKeys, historyStamp } from './history.js';
-import { KeyLayout, SUB, encodeAddress, encodeLease, prefixEnd, prefixProblem } from './keys.js';
+import { KeyLayout, encodeAddress, encodeLease, prefixEnd, prefixProblem } from './keys.js';
 
 /** The meta value while an import is being written: a daemon refuses such a prefix. */
 export const META_MIGRATING = '{"format":1,"migration":"in-progress"}';
 const META_DONE = '{"format":1}';
 const PUTS_PER_TXN = 120;
+const TAGS = { object: 'o', address: 'a', lease: 'l', mac: 'm', quarantine: 'q' } as const;
 
 /** What was copied, per kind of key; verified by reading every key back. */
 export interface ImportCounts {
@@ -157,17 +158,12 @@ async function verify(
     );
     for (const kv of res.kvs) {
       const key = kv.key.toString();
-      const sub = key.slice(layout.prefix.length, key.indexOf('/', layout.prefix.length) + 1);
-      if (sub === SUB.history) found.h++;
-      const tag = {
-        [SUB.object]: 'o',
-        [SUB.address]: 'a',
-        [SUB.lease]: 'l',
-        [SUB.mac]: 'm',
-        [SUB.quarantine]: 'q',
-      }[sub] as keyof typeof found | undefined;
+      if (key.startsWith(layout.sub('history'))) found.h++;
+      const tag = (['object', 'address', 'lease', 'mac', 'quarantine'] as const).find((k) =>
+        key.startsWith(layout.sub(k)),
+      );
       if (!tag) continue;
-      found[tag]++;
+      found[TAGS[tag]]++;
       if (wanted.get(key) !== kv.value.toString())
         throw new StoreError('IO', `verification failed: ${key} does not hold what was written`);
     }

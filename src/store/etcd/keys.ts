@@ -6,17 +6,19 @@
  *
  * ```
  * P meta                     {"format":1}: marks the prefix as an ipkeeper store
- * P o/<Kind>/<name>          object body (JSON, without resourceVersion); its mod_revision is the resourceVersion
- * P a/<space>/<address>      held address: {"k": lease key, "p": pool}
- * P l/<lease key>            lease: {"s": subnet, "m": MAC?}
- * P m/<mac>                  held MAC: the lease key holding it (unique per store, DUR-2)
- * P q/<space>/<address>      quarantined address: its release sequence number
+ * P s/o/<Kind>/<name>        object body (JSON, without resourceVersion); its mod_revision is the resourceVersion
+ * P s/a/<space>/<address>    held address: {"k": lease key, "p": pool}
+ * P s/l/<lease key>          lease: {"s": subnet, "m": MAC?}
+ * P s/m/<mac>                held MAC: the lease key holding it (unique per store, DUR-2)
+ * P s/q/<space>/<address>    quarantined address: its release sequence number
  * P h/<stamp>                history entry (stamp sorts newest first), with indexes ha/<address>/<stamp>
  *                            and hk/<lease key>/<stamp> (empty values)
  * P t/<batch id>             batch marker: written by every commit, read back when a reply is lost
  * P members/<daemon id>      live daemons (on each daemon's lease): host, pid, applied revision
  * P leader                   the standalone leader (on its lease); duties compare its create_revision
  * ```
+ * The state every daemon mirrors is under `s/`: the change feed watches only that, not the history, markers
+ * and liveness keys written alongside (half the events otherwise).
  */
 
 /** The prefix when none is given (`--etcd-prefix`). */
@@ -25,11 +27,12 @@ export const DEFAULT_ETCD_PREFIX = '/ipkeeper/';
 /** Sub-prefixes, each ending in `/` where a range over it must not catch a longer sibling. */
 export const SUB = {
   meta: 'meta',
-  object: 'o/',
-  address: 'a/',
-  lease: 'l/',
-  mac: 'm/',
-  quarantine: 'q/',
+  state: 's/',
+  object: 's/o/',
+  address: 's/a/',
+  lease: 's/l/',
+  mac: 's/m/',
+  quarantine: 's/q/',
   history: 'h/',
   historyByAddress: 'ha/',
   historyByKey: 'hk/',
@@ -92,9 +95,10 @@ export class KeyLayout {
 
   /** What a key under the prefix names, for the change feed; undefined for bookkeeping keys. */
   parse(key: string): ParsedKey | undefined {
-    if (!key.startsWith(this.prefix)) return undefined;
+    const state = this.prefix + SUB.state;
+    if (!key.startsWith(state)) return undefined;
     const rest = key.slice(this.prefix.length);
-    const slash = rest.indexOf('/');
+    const slash = rest.indexOf('/', SUB.state.length);
     if (slash < 0) return undefined;
     const head = rest.slice(0, slash + 1);
     const parts = rest.slice(slash + 1).split('/');
