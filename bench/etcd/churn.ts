@@ -15,7 +15,7 @@ import { EtcdCluster } from '../../test/support/etcd.js';
 
 const PARALLEL = 64;
 /** The daemon's default --history-limit with --store etcd. */
-const HISTORY_LIMIT = 200_000;
+const HISTORY_LIMIT = 100_000;
 
 export interface ChurnFigures {
   cycles: number;

@@ -86,7 +86,7 @@ test('ipkeeperd --store etcd: prefix (default /ipkeeper/) and client TLS files',
   const c = parse('--store', 'etcd', '--etcd-endpoints', 'https://a:2379');
   if (c === 'help') throw new Error('unexpected help');
   assert.equal(c.etcdPrefix, '/ipkeeper/');
-  assert.equal(c.historyLimit, 200_000, 'a smaller default history on etcd');
+  assert.equal(c.historyLimit, 100_000, 'a smaller default history on etcd');
   assert.deepEqual(c.etcdTls, { caFile: undefined, certFile: undefined, keyFile: undefined });
   const t = parse(
     '--store=etcd',
