@@ -32,10 +32,10 @@ async function kubectlCreates(fleet: Fleet, tag: string, codes: Map<string, numb
           if (r.code === 0) break;
           // AlreadyExists after a create whose reply was lost with etcd: it was created.
           if (/AlreadyExists|already exists/.test(r.stderr)) break;
-          // 503 while etcd is away; connection refused while the daemon itself is down (kill -9, restart).
+          // 503 while etcd is away; a connection refused or cut while the daemon itself is down (kill -9, restart).
           const kind = /ServiceUnavailable|503|unavailable|try again/i.test(r.stderr)
             ? '503'
-            : /connection refused/.test(r.stderr)
+            : /connection refused|EOF|connection reset|broken pipe/.test(r.stderr)
               ? 'daemon down'
               : r.stderr.trim();
           codes.set(kind, (codes.get(kind) ?? 0) + 1);
@@ -173,7 +173,7 @@ describe('several daemons on one etcd cluster', { skip: missing ?? false }, () =
     assert.deepEqual(
       [...codes.keys()].filter((k) => k !== '503' && k !== 'daemon down'),
       [],
-      'kubectl saw only 503, or the killed daemon refusing connections',
+      'kubectl saw only 503, or the killed daemon refusing or cutting connections',
     );
     assert.equal(result.acked.size, ADDS);
     await checkConsistent(fleet, result, 'rough', reservations);
