@@ -50,6 +50,8 @@ export class Replicator {
   private inflight = 0;
   private idle: (() => void) | undefined;
   private connected = false;
+  /** Newest revision known delivered: processed, or reported by the store's progress (settle() waits on it). */
+  private watermark: number;
   private closed = false;
   readonly stats: ReplicationStats;
   /** The store the service commits through: the shared store, with every batch's items tracked. */
@@ -60,6 +62,7 @@ export class Replicator {
     private readonly log: ReplicatorLog = () => undefined,
   ) {
     this.stats = { applied: shared.loadedRevision, remote: 0, echoes: 0, heldBack: 0, relists: 0 };
+    this.watermark = shared.loadedRevision;
     this.store = {
       kind: shared.kind,
       load: () => shared.load(),
@@ -82,7 +85,7 @@ export class Replicator {
         this.drain();
       },
       onProgress: (revision) => {
-        if (this.queue.length === 0 && revision > this.stats.applied) this.advance(revision);
+        if (this.queue.length === 0) this.advance(revision, false);
       },
       onReset: (reason) => void this.relist(reason),
       onConnection: (up) => {
@@ -141,17 +144,27 @@ export class Replicator {
         }
       }
       this.queue.shift();
+      // Events come in revision order: an own revision below this one never will (it changed nothing the feed
+      // watches, e.g. only history).
+      for (const r of this.own) if (r < set.revision) this.own.delete(r);
       this.advance(set.revision);
     }
   }
 
-  private advance(revision: number): void {
+  /**
+   * Records how far this daemon is. `applied` (published for compaction, shown in /metrics) moves only with
+   * processed revisions, and watch events are released up to it. A progress report only moves the watermark
+   * settle() waits for: it may run ahead of events still on their way (see EtcdFeed).
+   */
+  private advance(revision: number, processed = true): void {
     const deps = this.deps!;
-    this.stats.applied = revision;
-    if (revision > deps.resources.currentRevision) deps.resources.currentRevision = revision;
-    deps.hub.release(revision);
-    // Own revisions whose echo carried nothing to wait on were applied as remote (a no-op): forget them.
-    for (const r of this.own) if (r <= revision) this.own.delete(r);
+    if (processed) {
+      if (revision > deps.resources.currentRevision) deps.resources.currentRevision = revision;
+      deps.hub.release(revision);
+      if (revision > this.stats.applied) this.stats.applied = revision;
+    }
+    if (revision <= this.watermark) return;
+    this.watermark = revision;
     if (this.waiters.length > 0) {
       const due = this.waiters.filter((w) => w.revision <= revision);
       this.waiters = this.waiters.filter((w) => w.revision > revision);
@@ -165,7 +178,7 @@ export class Replicator {
    */
   async settle(timeoutMs = 5000): Promise<void> {
     const target = this.shared.latestRevision;
-    if (this.stats.applied >= target) return;
+    if (this.watermark >= target) return;
     this.feed?.requestProgress();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);

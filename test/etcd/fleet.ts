@@ -5,6 +5,7 @@
  * back through each daemon's API only.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { runPlugin } from '../../src/cni/plugin/plugin.js';
 import { postJson } from '../../src/cni/plugin/http-over-socket.js';
 import { type RunningDaemon, removeDir, startDaemon, tempDir } from '../support/daemon.js';
@@ -146,6 +147,10 @@ export class Fleet {
   }
 
   async close(): Promise<void> {
+    if (process.env['IPKEEPER_FLEET_LOGS'])
+      this.daemons.forEach((d, i) =>
+        writeFileSync(`${process.env['IPKEEPER_FLEET_LOGS']}-${i}.log`, d.stderr()),
+      );
     await Promise.allSettled(this.daemons.map((d) => d.stop()));
     await this.cluster.close();
     for (const d of this.dataDirs) removeDir(d);

@@ -95,10 +95,10 @@ export class EtcdFeed implements ChangeFeed {
       return;
     }
     if (res.events.length === 0) {
-      // A progress report: every event up to the header revision has been sent.
-      const revision = Number(res.header.revision);
-      if (revision >= this.next) this.next = revision + 1;
-      this.handlers.onProgress?.(revision);
+      // A progress report. Only a hint: etcd before 3.4.24 may send it before the events of the revisions it
+      // covers (etcd issue 15220), so the feed's own position moves with events alone — advancing it here
+      // dropped those events as already seen.
+      this.handlers.onProgress?.(Number(res.header.revision));
       return;
     }
     let group: StoreChange[] = [];
