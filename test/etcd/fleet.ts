@@ -146,6 +146,7 @@ export class Fleet {
     }
   }
 
+  /** Stops everything. With IPKEEPER_FLEET_LOGS=PATH set, each daemon's log is kept in PATH-<i>.log first. */
   async close(): Promise<void> {
     if (process.env['IPKEEPER_FLEET_LOGS'])
       this.daemons.forEach((d, i) =>
