@@ -7,6 +7,7 @@ import { type Engine } from './engine.js';
 import { ErrorCode, IpamError } from './errors.js';
 import { HeldAddress, type Lease, type LeaseAddress, cloneLease } from './lease.js';
 import { formatMac, randomMac } from './mac.js';
+import { type Stripe } from './space.js';
 
 /** One ip_pool list entry: the address(es) of one pod (STA-5). */
 export interface PoolEntry {
@@ -32,9 +33,20 @@ export interface AllocateRequest {
   mac?: number | null | undefined;
   /** Only these families, on a dual-stack subnet. */
   families?: readonly Family[] | undefined;
-  /** Addresses a dynamic pick must not return (a retry after the store answered "taken"). */
-  skip?: readonly Address[] | undefined;
+  /**
+   * Addresses the store answered "taken" for (another daemon committed them first, DUR-5): a dynamic pick
+   * passes over them and an ip_pool entry holding one counts as held; a static request for one fails with
+   * AddressConflict naming `holder`.
+   */
+  skip?: readonly SkipAddress[] | undefined;
+  /** MACs the store answered "taken" for: a static MAC among them fails naming `holder`; a random one is drawn again. */
+  skipMacs?: readonly { mac: number; holder?: string | undefined }[] | undefined;
+  /** This daemon's share of the address space when several daemons allocate from it (Space.pick). */
+  stripe?: Stripe | undefined;
 }
+
+/** An address to pass over, with who holds it when the store said so. */
+export type SkipAddress = Address & { holder?: string | undefined };
 
 /** Where one family's address comes from. */
 interface Target {
@@ -78,8 +90,16 @@ function splitByFamily(addresses: readonly Address[] | undefined): ReadonlyMap<F
 }
 
 /** Checks that `value` may be taken statically by `key` in a subnet family or pool (ENG-3). */
-function checkStatic(engine: Engine, key: string, t: Target, value: bigint): void {
+function checkStatic(
+  engine: Engine,
+  key: string,
+  t: Target,
+  value: bigint,
+  skip: readonly SkipAddress[] | undefined,
+): void {
   const text = formatValue(t.family, value);
+  const taken = skip?.find((a) => a.family === t.family && a.value === value);
+  if (taken) throw conflict(`${text} is already held by ${taken.holder ?? 'another owner'}`, taken.holder);
   const subnet = engine.subnetOfSpace(t.space);
   const fam = subnet?.families.find((f) => f.space === t.space);
   if (fam) {
@@ -249,7 +269,7 @@ function chooseEntry(engine: Engine, req: AllocateRequest): ReadonlyMap<Family, 
     const statics = splitByFamily([entry.v4, entry.v6].filter((a): a is Address => a !== undefined));
     try {
       for (const t of subnetTargets(engine, { ...req, addresses: undefined, entries: undefined }, statics)) {
-        if (t.value !== undefined) checkStatic(engine, req.key, t, t.value);
+        if (t.value !== undefined) checkStatic(engine, req.key, t, t.value, req.skip);
       }
       return statics;
     } catch (e) {
@@ -301,7 +321,9 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
         continue;
       if (current) releaseOne(engine, lease, current, effects);
       const { value, pool, seq, space } =
-        t.value !== undefined ? takeStatic(engine, req.key, t, t.value) : pick(engine, t, skip);
+        t.value !== undefined
+          ? takeStatic(engine, req.key, t, t.value, req.skip)
+          : pick(engine, t, skip, req.stripe);
       engine.spaces.get(space)!.hold(value, lease, seq !== undefined);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
       const held: LeaseAddress = new HeldAddress(space, value, pool);
@@ -326,16 +348,27 @@ interface Taken {
   space: string;
 }
 
-function takeStatic(engine: Engine, key: string, t: Target, value: bigint): Taken {
-  checkStatic(engine, key, t, value);
+function takeStatic(
+  engine: Engine,
+  key: string,
+  t: Target,
+  value: bigint,
+  skip: readonly SkipAddress[] | undefined,
+): Taken {
+  checkStatic(engine, key, t, value, skip);
   const seq = engine.space(t.space, t.family).quarantine.seqFor(value);
   return { value, pool: t.pool, seq, space: t.space };
 }
 
-function pick(engine: Engine, t: Target, skip: ReadonlySet<bigint> | undefined): Taken {
+function pick(
+  engine: Engine,
+  t: Target,
+  skip: ReadonlySet<bigint> | undefined,
+  stripe: Stripe | undefined,
+): Taken {
   for (const [pool, candidates, id] of t.sources) {
     const space = engine.space(id, t.family);
-    const found = space.pick(candidates, skip);
+    const found = space.pick(candidates, skip, stripe);
     if (found) {
       const seq = found.fromQuarantine ? space.quarantine.seqFor(found.value) : undefined;
       return { value: found.value, pool, seq, space: id };
@@ -357,6 +390,11 @@ function releaseOne(engine: Engine, lease: Lease, a: LeaseAddress, effects: Effe
 function assignMac(engine: Engine, req: AllocateRequest, lease: Lease, effects: Effect[]): void {
   if (typeof req.mac === 'number') {
     if (lease.mac === req.mac) return;
+    const taken = req.skipMacs?.find((m) => m.mac === req.mac);
+    if (taken) {
+      const holder = taken.holder ?? 'another owner';
+      throw conflict(`MAC ${formatMac(req.mac)} is already held by ${holder}`, taken.holder);
+    }
     if (engine.macs.has(req.mac)) {
       const holder = engine.macHolder(req.mac)?.key ?? 'another owner';
       throw conflict(`MAC ${formatMac(req.mac)} is already held by ${holder}`, holder);
@@ -371,7 +409,11 @@ function assignMac(engine: Engine, req: AllocateRequest, lease: Lease, effects: 
     const subnet = engine.subnets.get(lease.subnet);
     // Only OVN subnets (and Spider pools) hand out MACs; other providers are IPAM-only.
     if (subnet && subnet.provider !== 'ovn') return;
-    lease.mac = randomMac(engine.random, engine.macs);
+    const skipped = req.skipMacs;
+    lease.mac = randomMac(
+      engine.random,
+      skipped?.length ? { has: (m) => engine.macs.has(m) || skipped.some((x) => x.mac === m) } : engine.macs,
+    );
   }
   engine.macs.add(lease.mac);
   effects.push({ type: 'holdMac', mac: lease.mac, key: lease.key });

@@ -20,3 +20,5 @@ export * from './names.js';
 export * from './mac-policy.js';
 export * from './placement.js';
 export * from './release.js';
+export * from './replicate.js';
+export { type Stripe, STRIPE_BLOCK } from './space.js';

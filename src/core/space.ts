@@ -26,22 +26,50 @@ export class Space<L> {
     this.unbounded = family === 6 && Number.isInteger(prefix) && prefix < 96;
   }
 
-  /** Lowest never-used address of `candidates`, else the oldest quarantined one inside them (ENG-1). */
+  /**
+   * Lowest never-used address of `candidates`, else the oldest quarantined one inside them (ENG-1). With a
+   * `stripe` (several daemons allocating from one space), near the frontier this daemon's own blocks are
+   * preferred: see {@link Stripe}.
+   */
   pick(
     candidates: RangeSet,
     skip?: ReadonlySet<bigint>,
+    stripe?: Stripe,
   ): { value: bigint; fromQuarantine: boolean } | undefined {
-    let fresh = candidates.firstNotIn(this.used);
-    if (fresh !== undefined && skip?.has(fresh)) {
-      // Rare path (a caller-supplied skip list): walk on past skipped addresses.
-      const used = this.used;
-      fresh = candidates.firstNotIn({
-        coveringEnd: (v) => used.coveringEnd(v) ?? (skip.has(v) ? v : undefined),
-      });
+    const used = this.used;
+    // Covered: used, or (rare: a caller-supplied skip list) skipped, or below a floor the caller is past.
+    const cover = (floor: bigint) => ({
+      coveringEnd: (v: bigint): bigint | undefined =>
+        v < floor ? floor - 1n : (used.coveringEnd(v) ?? (skip?.has(v) ? v : undefined)),
+    });
+    const fresh = candidates.firstNotIn(skip || stripe ? cover(0n) : used);
+    if (fresh !== undefined) {
+      if (stripe && stripe.count > 1 && !mine(fresh, stripe)) {
+        // Every address below `fresh` is used, so this daemon's lowest free one is at or above it.
+        const base = cover(fresh);
+        const own = candidates.firstNotIn({
+          coveringEnd: (v) => (mine(v, stripe) ? base.coveringEnd(v) : nextOwnBlock(v, stripe) - 1n),
+        });
+        if (own !== undefined) return { value: own, fromQuarantine: false };
+      }
+      return { value: fresh, fromQuarantine: false };
     }
-    if (fresh !== undefined) return { value: fresh, fromQuarantine: false };
-    const old = this.quarantine.oldest((v) => candidates.contains(v) && !skip?.has(v));
+    const accept = (v: bigint): boolean => candidates.contains(v) && !skip?.has(v);
+    const old =
+      stripe && stripe.count > 1 ? this.oldestPreferring(accept, stripe) : this.quarantine.oldest(accept);
     return old === undefined ? undefined : { value: old, fromQuarantine: true };
+  }
+
+  /** The oldest acceptable quarantined address, or one of this daemon's among the next few oldest. */
+  private oldestPreferring(accept: (v: bigint) => boolean, stripe: Stripe): bigint | undefined {
+    let first: bigint | undefined;
+    let looked = 0;
+    const found = this.quarantine.oldest((v) => {
+      if (!accept(v)) return false;
+      first ??= v;
+      return mine(v, stripe) || ++looked >= STRIPE_QUARANTINE_LOOKAHEAD;
+    });
+    return found !== undefined && mine(found, stripe) ? found : first;
   }
 
   /** Marks value held by lease. The caller checked it was free. */
@@ -77,6 +105,35 @@ export class Space<L> {
     this.quarantine.add(value, seq);
     this.used.add(value);
   }
+}
+
+/**
+ * Where this daemon allocates when several daemons share one address space (DUR-5): the space is cut into
+ * blocks of {@link STRIPE_BLOCK} addresses dealt round-robin to the `count` live daemons, and daemon `index`
+ * takes the lowest never-used address of its own blocks; only when its blocks have none left does it take the
+ * lowest never-used one of any block. So daemons rarely propose the same address at once (each collision
+ * costs a retry, and a daemon that keeps losing them falls behind), allocation is lowest-first within each
+ * daemon's blocks (ENG-1; exact with one daemon), and the used set stays in runs. Released addresses are
+ * reused oldest first, preferring one of its own blocks among the oldest few.
+ */
+export interface Stripe {
+  index: number;
+  count: number;
+}
+
+export const STRIPE_BLOCK = 16n;
+const STRIPE_QUARANTINE_LOOKAHEAD = 64;
+
+function mine(v: bigint, stripe: Stripe): boolean {
+  return Number((v / STRIPE_BLOCK) % BigInt(stripe.count)) === stripe.index;
+}
+
+/** The first address of this daemon's next block after `v` (v is not in one of its blocks). */
+function nextOwnBlock(v: bigint, stripe: Stripe): bigint {
+  const count = BigInt(stripe.count);
+  const block = v / STRIPE_BLOCK;
+  const ahead = (BigInt(stripe.index) - (block % count) + count) % count;
+  return (block + ahead) * STRIPE_BLOCK;
 }
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -137,3 +137,38 @@ test('K8S-1 Kubernetes mode options refused with what to fix', () => {
       argv.join(' '),
     );
 });
+
+test('ipkeeperd --store etcd: prefix (default /ipkeeper/) and client TLS files', () => {
+  const c = parse('--store', 'etcd', '--etcd-endpoints', 'https://a:2379');
+  if (c === 'help') throw new Error('unexpected help');
+  assert.equal(c.etcdPrefix, '/ipkeeper/');
+  assert.equal(c.historyLimit, 100_000, 'a smaller default history on etcd');
+  assert.deepEqual(c.etcdTls, { caFile: undefined, certFile: undefined, keyFile: undefined });
+  const t = parse(
+    '--store=etcd',
+    '--etcd-endpoints=https://a:2379',
+    '--etcd-prefix=/dc1/ipam/',
+    '--etcd-cacert=/ca.pem',
+    '--etcd-cert=/c.pem',
+    '--etcd-key=/k.pem',
+  );
+  if (t === 'help') throw new Error('unexpected help');
+  assert.equal(t.etcdPrefix, '/dc1/ipam/');
+  assert.deepEqual(t.etcdTls, { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' });
+});
+
+test('ipkeeperd refuses etcd options that cannot work, naming the option', () => {
+  const cases: [string[], RegExp][] = [
+    [['--store', 'etcd'], /--store etcd needs --etcd-endpoints/],
+    [['--etcd-endpoints', 'http://a:2379'], /--etcd-endpoints needs --store etcd/],
+    [['--etcd-prefix', '/x/'], /--etcd-prefix needs --store etcd/],
+    [['--store', 'etcd', '--etcd-endpoints', 'http://a:2379', '--etcd-prefix', 'x/'], /must start with "\/"/],
+    [['--store', 'etcd', '--etcd-endpoints', 'http://a:2379', '--etcd-prefix', '/x'], /must end with "\/"/],
+  ];
+  for (const [argv, message] of cases)
+    assert.throws(
+      () => parse(...argv),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      argv.join(' '),
+    );
+});

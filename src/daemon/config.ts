@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs as parseArgsUtil } from 'node:util';
 import { DEFAULT_SOCKET_PATH } from '../cni/wire.js';
 import { DEFAULT_QUARANTINE_CAP } from '../core/index.js';
+import { DEFAULT_ETCD_PREFIX, prefixProblem } from '../store/etcd/keys.js';
 
 /** Command-line configuration of ipkeeperd (SPEC §13). */
 export interface DaemonConfig {
@@ -10,6 +11,10 @@ export interface DaemonConfig {
   socket: string;
   store: 'sqlite' | 'etcd';
   etcdEndpoints: string[];
+  /** Key prefix of the store in etcd. */
+  etcdPrefix: string;
+  /** Client TLS files for etcd (PEM). */
+  etcdTls: { caFile: string | undefined; certFile: string | undefined; keyFile: string | undefined };
   /** Kubernetes mode: where the cluster's credentials come from; undefined for standalone CNI mode. */
   kubernetes: KubernetesSource | undefined;
   /** GC-3 grace period and sweep interval, seconds (Kubernetes mode). */
@@ -30,6 +35,12 @@ export interface DaemonConfig {
 }
 
 const DEFAULT_HISTORY_LIMIT = 1_000_000;
+/**
+ * etcd keeps every key's index in memory and its database under a quota (2 GiB by default). An entry is three
+ * keys there (the entry and two index keys), and after deletions bbolt leaves pages as little as a quarter
+ * full, so a retained entry can take up to ~3.5 KB of the file (BENCHMARKS.md): the default keeps a tenth.
+ */
+const DEFAULT_ETCD_HISTORY_LIMIT = 100_000;
 
 /** Where Kubernetes mode reads the cluster from. */
 export type KubernetesSource = { kind: 'kubeconfig'; path: string } | { kind: 'in-cluster' };
@@ -57,8 +68,15 @@ Options:
   --socket PATH           CNI endpoint socket (mode 0600, directory 0700). Default DIR/ipkeeper.sock;
                           in Kubernetes mode (a node agent) /run/ipkeeper/ipkeeper.sock, the path the
                           'ipkeeper' plugin uses when its config names no socket
-  --store sqlite|etcd     state backend (default sqlite, one file under DIR; etcd: not in this build yet)
-  --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
+  --store sqlite|etcd     state backend: sqlite (default, one file under DIR, one daemon) or etcd (several
+                          daemons, one per node, on one etcd v3 cluster; DIR still holds the token,
+                          certificate, kubeconfig and lock of this daemon)
+  --etcd-endpoints URLS   comma-separated etcd client URLs, e.g. https://10.0.0.1:2379,https://10.0.0.2:2379
+  --etcd-prefix PREFIX    key prefix of the store in etcd (default /ipkeeper/); every daemon of one
+                          cluster uses the same one
+  --etcd-cacert FILE      CA certificate (PEM) that signed the etcd members' certificates (https:// URLs)
+  --etcd-cert FILE        client certificate (PEM) for etcd's --client-cert-auth
+  --etcd-key FILE         its private key (PEM)
   --kubeconfig PATH       Kubernetes mode: read Pods, Namespaces and their owners from that cluster,
                           annotate pods, collect the addresses of deleted pods. 'in-cluster' uses the
                           pod's service account; 'none' forces standalone CNI mode. Default: in-cluster
@@ -67,9 +85,10 @@ Options:
   --gc-grace SECONDS      Kubernetes mode: an address whose pod is gone is released once it was seen
                           orphaned twice this far apart (default 60)
   --gc-interval SECONDS   Kubernetes mode: every pod address is checked this often (default 300)
-  --gc-lease NS/NAME      Kubernetes mode: the coordination.k8s.io Lease whose holder collects (default
-                          POD-NAMESPACE or kube-system / ipkeeper-gc-NODE with sqlite, whose store is
-                          the node's own; ipkeeper-gc with etcd, shared by every daemon)
+  --gc-lease NS/NAME      Kubernetes mode: the coordination.k8s.io Lease whose holder collects, and with
+                          etcd also runs the store's upkeep (default POD-NAMESPACE or kube-system /
+                          ipkeeper-gc-NODE with sqlite, whose store is the node's own; ipkeeper-gc with
+                          etcd, shared by every daemon)
   --default-subnet CIDR   CIDR of the default subnet 'ovn-default' created on first start
                           (default 10.16.0.0/16; 'none' for no default subnet)
   --node-name NAME        node name written on IP objects of CNI attachments (default: $NODE_NAME,
@@ -78,12 +97,18 @@ Options:
                           first start (DIR/tls.crt) and trusted by DIR/kubeconfig
   --tls-key FILE          its private key (PEM)
   --history-limit N       allocation history entries kept, oldest dropped first (default 1000000,
-                          about 170 MB on disk; 0 keeps everything)
+                          about 170 MB on disk; with --store etcd 100000, at most ~400 MB of etcd's
+                          database; 0 keeps everything)
   --quarantine-limit N    released addresses kept out of use per IPv6 subnet larger than /96, which never
                           runs out of never-used ones (default 65536); the oldest release beyond it is
                           free again. Smaller subnets (every IPv4 one) reuse only when nothing is left
   --log-level LEVEL       debug, info, warn or error (default info); logs go to stderr as JSON lines
   -h, --help              this text
+
+Subcommand:
+  ipkeeperd migrate --from sqlite:DIR --to etcd:URLS [--etcd-prefix P] [--etcd-cacert …]
+                          copies a stopped daemon's SQLite store into an empty etcd prefix
+                          (ipkeeperd migrate --help)
 
 When ready it prints one line:
   ipkeeperd ready api=https://HOST:PORT socket=PATH kubeconfig=FILE
@@ -102,6 +127,10 @@ const OPTIONS = {
   socket: { type: 'string' },
   store: { type: 'string' },
   'etcd-endpoints': { type: 'string' },
+  'etcd-prefix': { type: 'string' },
+  'etcd-cacert': { type: 'string' },
+  'etcd-cert': { type: 'string' },
+  'etcd-key': { type: 'string' },
   kubeconfig: { type: 'string' },
   'gc-grace': { type: 'string' },
   'gc-interval': { type: 'string' },
@@ -240,6 +269,12 @@ export function parseArgs(
     .filter(Boolean);
   if (store === 'etcd' && etcdEndpoints.length === 0)
     throw new ConfigError('--store etcd needs --etcd-endpoints, e.g. http://127.0.0.1:2379');
+  const etcdFlags = ['etcd-endpoints', 'etcd-prefix', 'etcd-cacert', 'etcd-cert', 'etcd-key'] as const;
+  const stray = etcdFlags.find((f) => values[f] !== undefined);
+  if (store !== 'etcd' && stray) throw new ConfigError(`--${stray} needs --store etcd`);
+  const etcdPrefix = values['etcd-prefix'] ?? DEFAULT_ETCD_PREFIX;
+  const prefixBad = prefixProblem(etcdPrefix);
+  if (prefixBad) throw new ConfigError(`--etcd-prefix "${etcdPrefix}" is not usable: ${prefixBad}`);
   const logLevel = values['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`--log-level must be debug, info, warn or error`);
@@ -253,6 +288,8 @@ export function parseArgs(
     socket: values.socket ?? defaultSocket(dataDir, kubernetes !== undefined),
     store,
     etcdEndpoints,
+    etcdPrefix,
+    etcdTls: { caFile: values['etcd-cacert'], certFile: values['etcd-cert'], keyFile: values['etcd-key'] },
     kubernetes,
     gcGraceSeconds: wholeNumber('gc-grace', values['gc-grace'] ?? '60', 'of seconds, e.g. 60', 1),
     gcIntervalSeconds: wholeNumber('gc-interval', values['gc-interval'] ?? '300', 'of seconds, e.g. 300', 1),
@@ -264,7 +301,8 @@ export function parseArgs(
     logLevel: logLevel as DaemonConfig['logLevel'],
     historyLimit: wholeNumber(
       'history-limit',
-      values['history-limit'] ?? String(DEFAULT_HISTORY_LIMIT),
+      values['history-limit'] ??
+        String(store === 'etcd' ? DEFAULT_ETCD_HISTORY_LIMIT : DEFAULT_HISTORY_LIMIT),
       'of entries, e.g. 1000000 (0 keeps everything)',
       0,
     ),

@@ -1,4 +1,5 @@
 import { X509Certificate, randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { generateSelfSignedCertificate } from '../api/self-signed.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,31 +23,56 @@ export function loadOrCreateToken(dataDir: string): string {
   return token;
 }
 
-function alive(pid: number): boolean {
+/** Who holds a data directory, as it wrote down when it took the lock. */
+function holderOf(dataDir: string): string {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const [pid, host] = readFileSync(join(dataDir, 'ipkeeperd.pid'), 'utf8').trim().split(/\s+/);
+    if (pid) return `pid ${pid}${host ? ` on host ${host}` : ''}`;
+  } catch {
+    // Not written yet (it is written right after the lock is taken) or removed: say what is known.
   }
+  return 'pid unknown';
 }
 
 /**
- * One daemon per data directory: a pid file, refused while its process lives (two daemons on one SQLite file
- * would each trust their own in-memory index).
+ * One daemon per data directory (DUR-6), decided atomically by the kernel: an exclusive SQLite lock (an
+ * fcntl lock) on DIR/ipkeeperd.lock, taken by a write transaction in `locking_mode=EXCLUSIVE` and held for
+ * the life of the process. The kernel releases it when its holder dies, even by `kill -9`; it works across
+ * containers that share the directory (every daemon may be pid 1 there), since it is a lock on the file, not
+ * a check of a pid. A second daemon fails at once, naming the holder's pid and host from DIR/ipkeeperd.pid
+ * (written after the lock is taken, for the message only).
  */
-export function lockDataDir(dataDir: string): () => void {
-  const path = join(dataDir, 'ipkeeperd.pid');
-  if (existsSync(path)) {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+export function lockDataDir(dataDir: string, host: string): () => void {
+  const path = join(dataDir, 'ipkeeperd.lock');
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+    db.pragma('busy_timeout = 0');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL)',
+    );
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare('DELETE FROM holder').run();
+    db.prepare('INSERT INTO holder (pid, host, since) VALUES (?, ?, ?)').run(
+      process.pid,
+      host,
+      new Date().toISOString(),
+    );
+    db.exec('COMMIT');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
       throw new Error(
-        `another ipkeeperd (pid ${pid}) is using ${dataDir}; stop it or choose another --data-dir`,
+        `another ipkeeperd (${holderOf(dataDir)}) is using ${dataDir}; stop it or choose another --data-dir`,
       );
-    }
+    throw new Error(`cannot lock ${path}: ${(e as Error).message}`);
   }
-  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
-  return () => rmSync(path, { force: true });
+  writeFileSync(join(dataDir, 'ipkeeperd.pid'), `${process.pid} ${host}\n`, { mode: 0o600 });
+  return () => {
+    rmSync(join(dataDir, 'ipkeeperd.pid'), { force: true });
+    db.close();
+  };
 }
 
 /** Prepares the CNI socket path: an owner-only directory and no stale socket file. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// ipkeeperd: the composition root. Only this file picks backends, reads configuration and listens.
+// ipkeeperd: the composition root. Only this file (with store-setup.ts) picks backends, reads configuration and listens.
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
@@ -10,13 +10,14 @@ import { checkListenPolicy } from '../api/tls-policy.js';
 import { createCniListener } from '../cni/http-endpoint.js';
 import { type KubernetesMode, startKubernetesMode } from '../k8s/kubernetes-mode.js';
 import { IpamService } from '../service/service.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { type Store } from '../store/store.js';
+import { fixedLeader } from '../store/leader.js';
 import { ConfigError, type DaemonConfig, HELP, type PodEnvironment, parseArgs } from './config.js';
 import { ensureDir, loadOrCreateTls, loadOrCreateToken, lockDataDir, prepareSocket } from './data-dir.js';
 import { createLogger } from './logger.js';
+import { runMigrate } from './migrate.js';
 import { type CniCounters, countCniFailure, healthWarnings, operatorRoutes } from './operator-routes.js';
 import { cryptoRandom } from './random.js';
+import { openStore, startSharedStoreDuties } from './store-setup.js';
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -32,13 +33,11 @@ function podEnvironment(): PodEnvironment {
   return { hasServiceAccount, namespace };
 }
 
-async function openStore(config: DaemonConfig): Promise<Store> {
-  if (config.store === 'etcd')
-    throw new ConfigError('--store etcd is not available in this build yet; use --store sqlite');
-  return SqliteStore.open(join(config.dataDir, 'ipkeeper.db'), { historyLimit: config.historyLimit });
-}
-
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'migrate') {
+    process.exitCode = await runMigrate(argv.slice(1));
+    return;
+  }
   let config: DaemonConfig | 'help';
   try {
     config = parseArgs(argv, process.env, hostname(), podEnvironment());
@@ -60,8 +59,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   config.dataDir = resolve(config.dataDir);
   config.socket = resolve(config.socket);
   ensureDir(config.dataDir);
-  const unlock = lockDataDir(config.dataDir);
+  const unlock = lockDataDir(config.dataDir, hostname());
   const store = await openStore(config);
+  const storeLog = log.child({ component: 'store' });
+  // Set once the service is open; the service asks for this daemon's stripe only after that.
+  const shared: { duties?: ReturnType<typeof startSharedStoreDuties> } = {};
   const service = await IpamService.open({
     store,
     random: cryptoRandom(),
@@ -69,6 +71,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       config.defaultSubnet === null ? null : { name: 'ovn-default', cidrBlock: config.defaultSubnet },
     nodeName: config.nodeName,
     quarantineCap: config.quarantineLimit,
+    log: (level, msg, fields) => storeLog[level](msg, fields ?? {}),
+    stripe: () => shared.duties?.membership.stripe(),
   });
   // Loud, not fatal: the rest of the store works, and the API serves these objects so they can be fixed.
   for (const p of service.loadProblems)
@@ -77,6 +81,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       name: p.name,
       reason: p.reason,
     });
+  let kube: KubernetesMode | undefined;
+  // In Kubernetes mode the store's single-runner duties follow the same coordination.k8s.io Lease as GC.
+  const kubeLeader = config.kubernetes ? fixedLeader(() => kube?.elector.isLeader() ?? false) : undefined;
+  const duties = startSharedStoreDuties(store, service, config, log, kubeLeader);
+  shared.duties = duties;
   const token = loadOrCreateToken(config.dataDir);
   const tls = await loadOrCreateTls(
     config.dataDir,
@@ -84,7 +93,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     config.tlsCert ? { certFile: config.tlsCert, keyFile: config.tlsKey! } : undefined,
   );
   checkListenPolicy(config.listenHost, tls);
-  let kube: KubernetesMode | undefined;
   if (config.kubernetes) {
     const k8sLog = log.child({ component: 'k8s' });
     try {
@@ -106,13 +114,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const counters: CniCounters = { failures: new Map() };
   const api = createApiServer({
-    ...(kube ? { ready: () => kube.ready() } : {}),
     service,
     token,
     logger: log.child({ component: 'api' }),
     tls: { cert: tls.cert, key: tls.key },
-    extraRoutes: operatorRoutes(service, counters),
+    extraRoutes: operatorRoutes(service, counters, () => duties?.maintenance.stats),
     healthWarnings: () => healthWarnings(service),
+    ready: () => service.ready() && (kube?.ready() ?? true),
   });
   const { url } = await api.listen(config.listenHost, config.listenPort);
 
@@ -157,6 +165,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     log.info('stopping', { signal });
     service.close();
     await Promise.allSettled([api.close(), new Promise<void>((ok) => cni.close(() => ok())), kube?.close()]);
+    await duties?.close();
     await store.close();
     unlock();
     process.exit(0);
@@ -167,5 +176,6 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`ipkeeperd: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  // 2: an option is wrong (as for parse errors); 1: anything else, e.g. the store cannot be reached.
+  process.exit(e instanceof ConfigError ? 2 : 1);
 });

@@ -1,5 +1,6 @@
 import { subnetUsage } from '../core/index.js';
 import { type IpamService } from '../service/service.js';
+import { type MaintenanceStats } from '../store/etcd/maintenance.js';
 
 /** Counters the daemon keeps about CNI calls (the edges log failures once and count them here). */
 export interface CniCounters {
@@ -24,8 +25,11 @@ function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** `/metrics` in the Prometheus text format: objects, leases, store revision, per-subnet usage, CNI failures. */
-export function metricsText(service: IpamService, cni: CniCounters): string {
+/**
+ * `/metrics` in the Prometheus text format: objects, leases, store revision, per-subnet usage, CNI failures,
+ * and with a shared store the propose → commit retries, replication and etcd maintenance.
+ */
+export function metricsText(service: IpamService, cni: CniCounters, store?: MaintenanceStats): string {
   const lines: string[] = [];
   const stats = service.stats();
   lines.push('# HELP ipkeeper_objects Objects served, by kind.', '# TYPE ipkeeper_objects gauge');
@@ -69,6 +73,7 @@ export function metricsText(service: IpamService, cni: CniCounters): string {
     '# TYPE ipkeeper_cni_failures_total counter',
   );
   for (const [key, n] of cni.failures) lines.push(`ipkeeper_cni_failures_total{${key}} ${n}`);
+  lines.push(...sharedStoreMetrics(service, store));
   return `${lines.join('\n')}\n`;
 }
 
@@ -80,6 +85,87 @@ export function healthWarnings(service: IpamService): string[] {
   );
 }
 
+/** One metric in the text format. */
+function metric(name: string, type: 'counter' | 'gauge', help: string, value: number): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`];
+}
+
+/** Metrics of several daemons on one store: proposals taken by others, replication, etcd maintenance. */
+function sharedStoreMetrics(service: IpamService, store: MaintenanceStats | undefined): string[] {
+  const lines = [
+    ...metric(
+      'ipkeeper_proposal_retries_total',
+      'counter',
+      'Proposals the store refused as taken by another daemon and that were proposed again.',
+      service.proposals.retries,
+    ),
+    ...metric(
+      'ipkeeper_proposal_retries_exhausted_total',
+      'counter',
+      'Requests answered "try again" (CNI 11, HTTP 503) after too many proposals were taken while addresses remained.',
+      service.proposals.exhausted,
+    ),
+  ];
+  const r = service.replication();
+  if (r) {
+    lines.push(
+      ...metric(
+        'ipkeeper_replication_applied_revision',
+        'gauge',
+        'Newest store revision applied here.',
+        r.applied,
+      ),
+      ...metric(
+        'ipkeeper_replication_remote_total',
+        'counter',
+        'Revisions of other daemons applied here.',
+        r.remote,
+      ),
+      ...metric(
+        'ipkeeper_replication_held_back_total',
+        'counter',
+        'Remote revisions that waited for a local batch touching the same addresses.',
+        r.heldBack,
+      ),
+      ...metric(
+        'ipkeeper_replication_relists_total',
+        'counter',
+        'Full reloads after the change feed fell behind a compaction.',
+        r.relists,
+      ),
+    );
+  }
+  if (store) {
+    lines.push(
+      ...metric(
+        'ipkeeper_etcd_db_size_bytes',
+        'gauge',
+        "etcd's database size (as a member reported it).",
+        store.dbSize,
+      ),
+      ...metric(
+        'ipkeeper_etcd_db_size_in_use_bytes',
+        'gauge',
+        "Bytes of etcd's database in use.",
+        store.dbSizeInUse,
+      ),
+      ...metric(
+        'ipkeeper_etcd_compacted_revision',
+        'gauge',
+        'Revision the leader last compacted etcd to.',
+        store.compactedRevision,
+      ),
+      ...metric(
+        'ipkeeper_etcd_history_trimmed_total',
+        'counter',
+        'History entries the leader deleted beyond --history-limit.',
+        store.historyTrimmed,
+      ),
+    );
+  }
+  return lines;
+}
+
 /**
  * The daemon's operator endpoints on the API (authenticated like the rest):
  * - `GET /metrics`
@@ -89,9 +175,13 @@ export function healthWarnings(service: IpamService): string[] {
 export function operatorRoutes(
   service: IpamService,
   cni: CniCounters,
+  store: () => MaintenanceStats | undefined = () => undefined,
 ): Record<string, (q: URLSearchParams) => Promise<{ contentType: string; body: string }>> {
   return {
-    '/metrics': async () => ({ contentType: 'text/plain; version=0.0.4', body: metricsText(service, cni) }),
+    '/metrics': async () => ({
+      contentType: 'text/plain; version=0.0.4',
+      body: metricsText(service, cni, store()),
+    }),
     '/ipkeeper/v1/history': async (q) => {
       const limit = Number(q.get('limit') ?? 100);
       const entries = await service.history({

@@ -30,6 +30,7 @@ import {
 } from '../core/annotations/index.js';
 import { effectOps } from './effect-ops.js';
 import { type KeyedMutex } from './keyed-mutex.js';
+import { type Avoid, type Proposals, proposeUntilCommitted } from './proposals.js';
 import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
 import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
@@ -106,6 +107,8 @@ export interface CniOpsDeps {
   now: () => Date;
   /** The daemon's default subnet name (Kube-OVN `ovn-default`), or undefined for none. */
   configuredDefault: string | undefined;
+  /** The propose → commit loop's counters and this daemon's share of the spaces. */
+  proposals: Proposals;
   nodeName: string;
 }
 
@@ -228,70 +231,82 @@ export class CniOps {
 
   async add(req: AddRequest): Promise<CniAllocationResult> {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
-    return this.d.locks.run(`IP/${key}`, async () => {
-      const existing = this.d.resources.entry('IP', key);
-      if (existing) checkSameOwner(key, existing.object, req);
-      if (existing) checkNotTerminating(key, existing.object);
-      const outcome = this.allocateFor(key, req, existing?.object);
-      const object = this.ipObject(key, req, existing?.object, outcome.lease!);
-      const unchanged =
-        outcome.effects.length === 0 &&
-        existing &&
-        JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
-      if (!unchanged) {
-        const change: Change = {
-          object,
-          ops: effectOps(outcome, 'pod'),
-          undo: () => this.d.engine.revert(outcome),
-          touched: touchedBy(this.d.engine, outcome.lease),
-        };
-        await this.d.resources.commit('IP', key, existing, change, false, existing ? 'MODIFIED' : 'ADDED');
-      }
-      return this.result(outcome.lease!);
-    });
+    return this.d.locks.run(`IP/${key}`, () =>
+      proposeUntilCommitted((avoid) => this.addOnce(key, req, avoid), this.d.proposals, {
+        retryConflicts: true,
+      }),
+    );
+  }
+
+  /** One proposal of an ADD; the store may refuse it as taken (another daemon was first): see add(). */
+  private async addOnce(key: string, req: AddRequest, avoid: Avoid): Promise<CniAllocationResult> {
+    const existing = this.d.resources.entry('IP', key);
+    if (existing) checkSameOwner(key, existing.object, req);
+    if (existing) checkNotTerminating(key, existing.object);
+    const outcome = this.allocateFor(key, req, existing?.object, avoid);
+    const object = this.ipObject(key, req, existing?.object, outcome.lease!);
+    const unchanged =
+      outcome.effects.length === 0 &&
+      existing &&
+      JSON.stringify(existing.object.spec) === JSON.stringify(object.spec);
+    if (!unchanged) {
+      const change: Change = {
+        object,
+        ops: effectOps(outcome, 'pod'),
+        undo: () => this.d.engine.revert(outcome),
+        touched: touchedBy(this.d.engine, outcome.lease),
+      };
+      await this.d.resources.commit('IP', key, existing, change, false, existing ? 'MODIFIED' : 'ADDED');
+    }
+    return this.result(outcome.lease!);
   }
 
   async del(req: AttachmentRequest): Promise<void> {
     const key = leaseKeyOf(req.owner, req.attachment.ifName);
-    await this.d.locks.run(`IP/${key}`, async () => {
-      const entry = this.d.resources.entry('IP', key);
-      if (!entry) {
-        // No object: release a stray lease if there is one (DEL of nothing succeeds).
-        const outcome = this.d.engine.release(key);
-        if (outcome.effects.length > 0)
-          await this.d.resources.commitOps(
-            effectOps(outcome, 'cni-del'),
-            () => this.d.engine.revert(outcome),
-            { kind: 'IP', name: key },
-          );
-        return;
-      }
-      const obj = entry.object;
-      // A DEL for an older sandbox must not release the address of the pod's current one.
-      const holder = obj.metadata.annotations?.[ANNOTATION_CONTAINER];
-      if (holder && holder !== req.attachment.containerId) return;
-      if (obj.metadata.labels?.[LABEL_RESERVED] === 'true') {
-        // IPR-8: a reservation outlives its pod; only the attachment fields are cleared.
-        const spec = { ...(obj.spec ?? {}), containerID: '' };
-        const annotations = { ...(obj.metadata.annotations ?? {}) };
-        delete annotations[ANNOTATION_CONTAINER];
-        await this.d.resources.commit(
-          'IP',
-          key,
-          entry,
-          {
-            object: { ...obj, spec, metadata: { ...obj.metadata, annotations } },
-            ops: [],
-            undo: () => undefined,
-            touched: [],
-          },
-          false,
-          'MODIFIED',
-        );
-        return;
-      }
-      await releaseEntry(this.d, entry, 'cni-del');
-    });
+    // With several daemons the IP object may have changed elsewhere a moment ago: catch up and try again.
+    await this.d.locks.run(`IP/${key}`, () =>
+      proposeUntilCommitted(() => this.delOnce(key, req), this.d.proposals, { retryConflicts: true }),
+    );
+  }
+
+  private async delOnce(key: string, req: AttachmentRequest): Promise<void> {
+    const entry = this.d.resources.entry('IP', key);
+    if (!entry) {
+      // No object: release a stray lease if there is one (DEL of nothing succeeds).
+      const outcome = this.d.engine.release(key);
+      if (outcome.effects.length > 0)
+        await this.d.resources.commitOps(effectOps(outcome, 'cni-del'), () => this.d.engine.revert(outcome), {
+          kind: 'IP',
+          name: key,
+        });
+      return;
+    }
+    const obj = entry.object;
+    // A DEL for an older sandbox must not release the address of the pod's current one.
+    const holder = obj.metadata.annotations?.[ANNOTATION_CONTAINER];
+    if (holder && holder !== req.attachment.containerId) return;
+    if (obj.metadata.labels?.[LABEL_RESERVED] === 'true') {
+      // IPR-8: a reservation outlives its pod; only the attachment fields are cleared.
+      const spec = { ...(obj.spec ?? {}), containerID: '' };
+      const annotations = { ...(obj.metadata.annotations ?? {}) };
+      delete annotations[ANNOTATION_CONTAINER];
+      await this.d.resources.commit(
+        'IP',
+        key,
+        entry,
+        {
+          object: { ...obj, spec, metadata: { ...obj.metadata, annotations } },
+          ops: [],
+          undo: () => undefined,
+          touched: [],
+        },
+        false,
+        'MODIFIED',
+      );
+      return;
+    }
+    // Finalizers a user put on the object keep it, and its address, until they are removed.
+    await releaseEntry(this.d, entry, 'cni-del');
   }
 
   async check(req: CheckRequest): Promise<void> {
@@ -367,7 +382,7 @@ export class CniOps {
    * Where the attachment draws from is one pure decision (K8S-3, src/core/placement.ts); this gathers its
    * facts and runs its attempts in order. Invalid annotations fail before anything is allocated.
    */
-  private allocateFor(key: string, req: AddRequest, existing: KubeObject | undefined): Outcome {
+  private allocateFor(key: string, req: AddRequest, existing: KubeObject | undefined, avoid: Avoid): Outcome {
     const parsed = parsePodRequest(req.annotations ?? {});
     if (parsed.errors.length > 0) throw parsed.errors[0]!;
     const ns = parseNamespaceRequest(req.namespaceAnnotations ?? {});
@@ -387,7 +402,7 @@ export class CniOps {
     });
     const reservation = existing?.metadata.labels?.[LABEL_RESERVED] === 'true';
     return runPlacement(placement, (attempt) => {
-      const request: AllocateRequest = { ...attempt, key, mac };
+      const request: AllocateRequest = { ...attempt, key, mac, ...avoid };
       if (reservation) checkReservationHonoured(key, this.d.engine.getLease(key), request);
       return allocate(this.d.engine, request);
     });

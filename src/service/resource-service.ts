@@ -1,7 +1,8 @@
-import { type Engine, IpamError } from '../core/index.js';
+import { type Engine } from '../core/index.js';
 import { type Store, type StoreOp, StoreError } from '../store/store.js';
 import { ServiceError } from './errors.js';
 import { type KeyedMutex } from './keyed-mutex.js';
+import { type Proposals, proposeUntilCommitted, takenError } from './proposals.js';
 import {
   type Change,
   type KindContext,
@@ -37,6 +38,8 @@ export interface ResourceDeps {
   locks: KeyedMutex;
   handlers: Record<KindName, KindHandler>;
   now: () => Date;
+  /** The propose → commit loop's counters and this daemon's share of the spaces (several daemons, DUR-5). */
+  proposals: Proposals;
 }
 
 export interface Entry {
@@ -159,16 +162,19 @@ export class ResourceTable {
     const metadata = metaForCreate(kind, obj, this.deps.now());
     const draft: KubeObject = { ...obj, apiVersion: API_VERSION[kind], kind, metadata };
     delete draft.status;
-    return this.deps.locks.run(`${kind}/${metadata.name}`, async () => {
-      if (this.table(kind).has(metadata.name!)) {
-        throw new ServiceError('AlreadyExists', `${kind} "${metadata.name}" already exists`, {
-          kind,
-          name: metadata.name!,
-        });
-      }
-      const change = this.deps.handlers[kind].create(draft, this.ctx);
-      return this.commit(kind, metadata.name!, undefined, change, opts.dryRun, 'ADDED');
-    });
+    return this.deps.locks.run(`${kind}/${metadata.name}`, () =>
+      // An allocation another daemon's commit took first is proposed again with the next candidate.
+      proposeUntilCommitted(async (avoid) => {
+        if (this.table(kind).has(metadata.name!)) {
+          throw new ServiceError('AlreadyExists', `${kind} "${metadata.name}" already exists`, {
+            kind,
+            name: metadata.name!,
+          });
+        }
+        const change = this.deps.handlers[kind].create(draft, { ...this.ctx, avoid });
+        return this.commit(kind, metadata.name!, undefined, change, opts.dryRun, 'ADDED');
+      }, this.deps.proposals),
+    );
   }
 
   async update(
@@ -323,16 +329,32 @@ export class ResourceTable {
           subject,
         );
       }
-      const what =
-        op && 'address' in op ? op.address : op && op.op === 'putLease' ? `MAC ${op.mac}` : 'the address';
-      throw new IpamError(
-        'AddressConflict',
-        `${what} is already held by ${result.holder ?? 'another owner'} (the store refused it)`,
-        { holder: result.holder },
-      );
+      throw takenError(op, result.holder);
     }
     if (result.revision > this.currentRevision) this.currentRevision = result.revision;
     return result.revision;
+  }
+
+  /**
+   * Installs an object as another daemon committed it (DUR-5): the table follows the store and watchers get
+   * the event at the store's revision. The engine side (configuration, leases) is the replicator's.
+   */
+  applyRemote(kind: KindName, name: string, object: KubeObject | undefined, revision: number): void {
+    const table = this.table(kind);
+    const entry = table.get(name);
+    if (revision > this.currentRevision) this.currentRevision = revision;
+    if (object) {
+      const e: Entry = { object, storedRevision: revision, revision };
+      object.metadata.resourceVersion = String(revision);
+      if (!entry) this.sorted.delete(kind);
+      table.set(name, e);
+      this.deps.hub.emit(kind, revision, { type: entry ? 'MODIFIED' : 'ADDED', object: this.serve(kind, e) });
+    } else if (entry) {
+      table.delete(name);
+      this.sorted.delete(kind);
+      const last = this.serve(kind, { ...entry, revision });
+      this.deps.hub.emit(kind, revision, { type: 'DELETED', object: last });
+    }
   }
 
   /** Announces a status change of objects whose counters moved. */

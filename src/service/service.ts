@@ -1,4 +1,4 @@
-import { type Engine, type RandomSource, Engine as EngineClass } from '../core/index.js';
+import { type Engine, type RandomSource, type Stripe, Engine as EngineClass } from '../core/index.js';
 import { type HistoryEntry, type HistoryQuery, type Store } from '../store/store.js';
 import { CniOps } from './cni-ops.js';
 import { ServiceError } from './errors.js';
@@ -20,6 +20,10 @@ import {
   type WriteOptions,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
+import { OrderedWatchHub } from './ordered-hub.js';
+import { type ProposalCounters, type Proposals } from './proposals.js';
+import { type ReplicationStats, Replicator, type ReplicatorLog } from './replicator.js';
+import { isReplicated } from '../store/change-feed.js';
 
 export interface DefaultSubnetOptions {
   name: string;
@@ -38,6 +42,10 @@ export interface IpamServiceOptions {
   quarantineCap?: number;
   /** Events per kind a watch can resume from (default 10,000); older versions answer 410 Expired. */
   watchHistory?: number;
+  /** Where replication reports what it does (a store shared by several daemons). */
+  log?: ReplicatorLog;
+  /** This daemon's share of each address space among the live daemons (a shared store; see Stripe). */
+  stripe?: () => Stripe | undefined;
 }
 
 /**
@@ -87,6 +95,10 @@ export class IpamService {
     cni: CniOps,
     loadProblems: LoadProblem[],
     locks: KeyedMutex,
+    /** The propose → commit loop (several daemons). */
+    private readonly proposalLoop: Proposals,
+    /** Present when the store is shared by several daemons (etcd): applies what the others commit (DUR-5). */
+    private readonly replicator: Replicator | undefined,
   ) {
     this.engine = engine;
     this.store = store;
@@ -105,14 +117,24 @@ export class IpamService {
       ...(options.quarantineCap !== undefined ? { quarantineCap: options.quarantineCap } : {}),
     });
     const locks = new KeyedMutex();
-    const hub = new WatchHub(snapshot.revision, options.watchHistory);
+    // A store shared with other daemons: commits go through the replicator, which keeps memory equal to it.
+    const replicator = isReplicated(options.store) ? new Replicator(options.store, options.log) : undefined;
+    const proposals: Proposals = {
+      counters: { retries: 0, exhausted: 0 },
+      stripe: options.stripe,
+      settle: replicator && (() => replicator.settle()),
+    };
+    const hub = replicator
+      ? new OrderedWatchHub(snapshot.revision, options.watchHistory)
+      : new WatchHub(snapshot.revision, options.watchHistory);
     const resources = new ResourceTable({
       engine,
-      store: options.store,
+      store: replicator?.store ?? options.store,
       hub,
       locks,
       handlers: HANDLERS,
       now,
+      proposals,
     });
     resources.currentRevision = snapshot.revision;
     const loadProblems: LoadProblem[] = [];
@@ -142,30 +164,51 @@ export class IpamService {
       resources,
       locks,
       now,
+      proposals,
       nodeName: options.nodeName ?? '',
       configuredDefault: defaultName,
     });
-    const service = new IpamService(engine, options.store, resources, cni, loadProblems, locks);
+    const service = new IpamService(
+      engine,
+      options.store,
+      resources,
+      cni,
+      loadProblems,
+      locks,
+      proposals,
+      replicator,
+    );
+    if (replicator) replicator.start({ engine, resources, handlers: HANDLERS, hub: hub as OrderedWatchHub });
     if (snapshot.revision === 0 && options.defaultSubnet !== null) {
       const d = options.defaultSubnet ?? { name: 'ovn-default', cidrBlock: '10.16.0.0/16' };
-      await resources.create(
-        'Subnet',
-        {
-          apiVersion: 'kubeovn.io/v1',
-          kind: 'Subnet',
-          metadata: { name: d.name },
-          spec: {
-            cidrBlock: d.cidrBlock,
-            default: true,
-            provider: 'ovn',
-            vpc: 'ovn-cluster',
-            natOutgoing: true,
-            private: false,
-            gatewayType: 'distributed',
+      try {
+        await resources.create(
+          'Subnet',
+          {
+            apiVersion: 'kubeovn.io/v1',
+            kind: 'Subnet',
+            metadata: { name: d.name },
+            spec: {
+              cidrBlock: d.cidrBlock,
+              default: true,
+              provider: 'ovn',
+              vpc: 'ovn-cluster',
+              natOutgoing: true,
+              private: false,
+              gatewayType: 'distributed',
+            },
           },
-        },
-        { dryRun: false },
-      );
+          { dryRun: false },
+        );
+      } catch (e) {
+        // Daemons started together on an empty shared store: one of them creates it, the others receive it.
+        if (!(
+          replicator &&
+          e instanceof ServiceError &&
+          (e.code === 'Conflict' || e.code === 'AlreadyExists')
+        ))
+          throw e;
+      }
     }
     return service;
   }
@@ -226,6 +269,21 @@ export class IpamService {
     return this.store.history(query);
   }
 
+  /** False while a shared store or its change feed is unreachable (for `/readyz`); a local store is always ready. */
+  ready(): boolean {
+    return !this.closed && (this.replicator?.ready() ?? true);
+  }
+
+  /** Counters of the propose → commit loop. */
+  get proposals(): ProposalCounters {
+    return this.proposalLoop.counters;
+  }
+
+  /** Replication counters (several daemons on one store), or undefined for a local store. */
+  replication(): ReplicationStats | undefined {
+    return this.replicator && { ...this.replicator.stats };
+  }
+
   /** Counts for /metrics and the start-up line. */
   stats(): { kinds: Record<KindName, number>; leases: number; revision: number } {
     const kinds = Object.fromEntries(KIND_NAMES.map((k) => [k, this.resources.rawList(k).length])) as Record<
@@ -235,8 +293,9 @@ export class IpamService {
     return { kinds, leases: this.engine.leases.size, revision: this.resources.currentRevision };
   }
 
-  /** Stops accepting writes (SIGTERM); the daemon then closes the store. */
+  /** Stops accepting writes (SIGTERM) and the change feed; the daemon then closes the store. */
   close(): void {
     this.closed = true;
+    void this.replicator?.close();
   }
 }

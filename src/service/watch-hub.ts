@@ -15,6 +15,8 @@ export class WatchHub {
   private readonly listeners = new Map<KindName, Set<(e: WatchEvent) => void>>();
   /** Oldest revision from which every later event is still remembered, per kind. */
   private readonly horizon = new Map<KindName, number>();
+  /** No resumption from before this revision, whatever the kind (raised by forget()). */
+  private floor = 0;
 
   constructor(
     private readonly startRevision: number,
@@ -38,6 +40,17 @@ export class WatchHub {
   }
 
   /**
+   * Forgets the remembered events: a watch may resume only from `revision` on, older ones answer Gone (410),
+   * as kube-apiserver does after its cache was rebuilt. Used after the objects were reloaded from the store
+   * (a relist): the individual changes before `revision` are not known.
+   */
+  forget(revision: number): void {
+    this.recent.clear();
+    this.horizon.clear();
+    this.floor = Math.max(this.floor, revision);
+  }
+
+  /**
    * Subscribes. `from` undefined: changes from now on. `from` = "0": every current object as ADDED, then
    * changes. Otherwise: remembered events after `from`, then changes; Gone when `from` is too old.
    */
@@ -56,7 +69,7 @@ export class WatchHub {
         throw new ServiceError('Invalid', `resourceVersion "${from}" is not a number`, {
           field: 'resourceVersion',
         });
-      const horizon = this.horizon.get(kind) ?? this.startRevision;
+      const horizon = Math.max(this.horizon.get(kind) ?? this.startRevision, this.floor);
       if (rv < horizon) throw new ServiceError('Gone', `too old resource version: ${rv} (${horizon})`);
       for (const r of this.recent.get(kind) ?? []) if (r.revision > rv) backlog.push(r.event);
     }

@@ -84,11 +84,11 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
     token: readFileSync(join(dataDir, 'token'), 'utf8').trim(),
     stderr: () => stderr,
     stop: async () => {
-      if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
       return exited;
     },
     kill: async () => {
-      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
       await exited;
     },
   };

@@ -180,7 +180,13 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
   checkName(obj.metadata.name!, spec, subnet.provider);
   const { addresses, mac } = staticRequest(spec);
   try {
-    return allocate(ctx.engine, { key: obj.metadata.name!, subnet: subnetName, addresses, mac });
+    return allocate(ctx.engine, {
+      key: obj.metadata.name!,
+      subnet: subnetName,
+      addresses,
+      mac,
+      ...ctx.avoid,
+    });
   } catch (e) {
     // A conflict on the requested MAC names spec.macAddress, not the address fields.
     const macHolder = mac === undefined ? undefined : ctx.engine.macHolder(mac);

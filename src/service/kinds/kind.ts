@@ -1,5 +1,6 @@
 import { type Engine, type SubnetModel, ErrorCode, IpamError } from '../../core/index.js';
 import { type StoreOp } from '../../store/store.js';
+import { type Avoid } from '../proposals.js';
 import { type KindName, type KubeObject } from '../types.js';
 
 /** A reference to an object whose derived status changed (its watchers get a MODIFIED event). */
@@ -30,6 +31,8 @@ export interface ObjectLookup {
 export interface KindContext {
   engine: Engine;
   objects: ObjectLookup;
+  /** What an allocation must pass over: addresses and MACs the store said another owner took (DUR-5). */
+  avoid?: Avoid | undefined;
 }
 
 /** Domain rules of one kind. Every method either throws (IpamError/ServiceError) having changed nothing, or returns a Change. */

@@ -296,6 +296,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Every history entry, oldest first, read lazily (for `ipkeeperd migrate`). */
+  *allHistory(): Generator<HistoryEntry> {
+    this.check();
+    const rows = this.db
+      .prepare('SELECT at, event, key, space, address, mac, reason FROM history ORDER BY id')
+      .iterate() as Iterable<Omit<HistoryEntry, 'mac'> & { mac: string | null }>;
+    for (const r of rows) yield { ...r, mac: r.mac ?? undefined };
+  }
+
   async history(query: HistoryQuery): Promise<HistoryEntry[]> {
     this.check();
     const where: string[] = [];
