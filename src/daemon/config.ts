@@ -37,8 +37,8 @@ export interface DaemonConfig {
 const DEFAULT_HISTORY_LIMIT = 1_000_000;
 /**
  * etcd keeps every key's index in memory and its database under a quota (2 GiB by default). An entry is three
- * keys there (the entry and two index keys), and after deletions bbolt leaves pages as little as a quarter
- * full, so a retained entry can take up to ~3.5 KB of the file (BENCHMARKS.md): the default keeps a tenth.
+ * keys there (the entry and two index keys), and after deletions bbolt leaves pages a quarter to half full:
+ * a million cycles with 100,000 entries kept stay at ~210 MB, with 200,000 reached 775 MB (BENCHMARKS.md).
  */
 const DEFAULT_ETCD_HISTORY_LIMIT = 100_000;
 
@@ -97,7 +97,7 @@ Options:
                           first start (DIR/tls.crt) and trusted by DIR/kubeconfig
   --tls-key FILE          its private key (PEM)
   --history-limit N       allocation history entries kept, oldest dropped first (default 1000000,
-                          about 170 MB on disk; with --store etcd 100000, at most ~400 MB of etcd's
+                          about 170 MB on disk; with --store etcd 100000, about 210 MB of etcd's
                           database; 0 keeps everything)
   --quarantine-limit N    released addresses kept out of use per IPv6 subnet larger than /96, which never
                           runs out of never-used ones (default 65536); the oldest release beyond it is
