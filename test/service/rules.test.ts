@@ -60,7 +60,7 @@ describe('service: commit or revert (DUR-1)', () => {
     );
   });
 
-  test('DUR-2 an address the store already holds is refused by the store, and the engine change is undone', async () => {
+  test('DUR-2 DUR-5 an address the store already holds is refused by the store: a dynamic request takes the next candidate, a static one fails naming the holder', async () => {
     const store = new FailingStore();
     const svc = await open(store);
     // Another writer took .2 behind this service's back (as another daemon on one etcd could).
@@ -68,13 +68,25 @@ describe('service: commit or revert (DUR-1)', () => {
       { op: 'claimAddress', space: '10.60.0.0/24', address: '10.60.0.2', key: 'other.default', pool: '' },
     ]);
     assert.ok(taken.ok);
-    await assert.rejects(svc.create('IP', reservation('a'), write), (e: unknown) => {
-      assert.ok(e instanceof IpamError && e.code === ErrorCode.AddressConflict, String(e));
-      assert.match(e.message, /10\.60\.0\.2 is already held by other\.default \(the store refused it\)/);
-      return true;
-    });
-    assert.equal(svc.engine.leases.size, 0);
-    assert.equal(svc.get('IP', 'a.default'), undefined);
+    // Propose, then commit: the store's "taken" is answered by proposing the next address, not by an error.
+    const a = await svc.create('IP', reservation('a'), write);
+    assert.equal(a.spec?.['v4IpAddress'], '10.60.0.3');
+    assert.deepEqual(
+      svc.engine.getLease('a.default')?.addresses.map((x) => x.value),
+      [(10n << 24n) + (60n << 16n) + 3n],
+      'the engine holds only what the store committed',
+    );
+    // A static request cannot move on: it fails, naming the holder the store reported, and leaves nothing.
+    await assert.rejects(
+      svc.create('IP', reservation('b', { v4IpAddress: '10.60.0.2' }), write),
+      (e: unknown) => {
+        assert.ok(e instanceof IpamError && e.code === ErrorCode.AddressConflict, String(e));
+        assert.match(e.message, /10\.60\.0\.2 .*other\.default/);
+        return true;
+      },
+    );
+    assert.equal(svc.engine.getLease('b.default'), undefined);
+    assert.equal(svc.get('IP', 'b.default'), undefined);
   });
 });
 
