@@ -2,7 +2,6 @@ import type { CniAttachment, CniDns } from './cni-service.js';
 import { CniError } from './errors.js';
 import {
   invalidField,
-  isJsonObject,
   objectList,
   optionalObject,
   optionalString,
@@ -11,7 +10,7 @@ import {
 } from './fields.js';
 import { parseIpamConfig, type IpamConfig } from './ipam-config.js';
 import { parseCniVersion } from './version.js';
-import { CniWellKnownCode, MAX_STDIN_BYTES, type CniVersion } from './wire.js';
+import { CniWellKnownCode, decodeNetworkConfig, type CniVersion } from './wire.js';
 
 /** The capability key under which containerd and CRI-O pass all pod annotations. */
 export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
@@ -38,7 +37,7 @@ export interface NetConf {
   validAttachments?: CniAttachment[];
 }
 
-export { MAX_STDIN_BYTES };
+export { MAX_STDIN_BYTES } from './wire.js';
 
 /**
  * Parses stdin: bad JSON → 6, unsupported version → 1 (6 if the version string itself is malformed),
@@ -51,25 +50,9 @@ export function parseNetConf(stdin: string): NetConf {
 
 /** stdin as a JSON object: too large or not a JSON object → 6. */
 export function decodeConfig(stdin: string): JsonObject {
-  if (Buffer.byteLength(stdin, 'utf8') > MAX_STDIN_BYTES) {
-    throw new CniError(
-      CniWellKnownCode.DecodingFailure,
-      `network config larger than ${MAX_STDIN_BYTES} bytes`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdin);
-  } catch (err) {
-    throw new CniError(
-      CniWellKnownCode.DecodingFailure,
-      `error decoding network config: ${(err as Error).message}`,
-    );
-  }
-  if (!isJsonObject(parsed)) {
-    throw new CniError(CniWellKnownCode.DecodingFailure, 'error decoding network config: not a JSON object');
-  }
-  return parsed;
+  const decoded = decodeNetworkConfig(stdin);
+  if (!decoded.ok) throw new CniError(CniWellKnownCode.DecodingFailure, decoded.message);
+  return decoded.config as JsonObject;
 }
 
 /** {@link parseNetConf} of an already decoded config. */

@@ -165,3 +165,27 @@ export function versionInfo(requested: string | undefined): {
     supportedVersions: SUPPORTED_CNI_VERSIONS,
   };
 }
+
+/**
+ * The network config on stdin as a JSON object, or why it cannot be one (CNI code 6, DecodingFailure). One
+ * decoder for the plugin, which answers without the daemon, and the daemon, which checks again.
+ */
+export function decodeNetworkConfig(
+  stdin: string,
+): { ok: true; config: Record<string, unknown> } | { ok: false; message: string } {
+  if (Buffer.byteLength(stdin, 'utf8') > MAX_STDIN_BYTES)
+    return { ok: false, message: `network config larger than ${MAX_STDIN_BYTES} bytes` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdin);
+  } catch (err) {
+    const why =
+      stdin.trim() === ''
+        ? 'stdin is empty (the runtime passes the network config there)'
+        : (err as Error).message;
+    return { ok: false, message: `error decoding network config: ${why}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, message: 'error decoding network config: not a JSON object' };
+  return { ok: true, config: parsed as Record<string, unknown> };
+}

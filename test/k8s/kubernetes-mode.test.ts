@@ -24,9 +24,10 @@ import {
   waitForPodEvent,
   waitForPodGone,
   waitForPodRunning,
+  runningPods,
+  waitForRunningSplit,
   waitUntil,
   type ControlPlane,
-  type PodObject,
   type TestNode,
 } from '../support/k8s-cluster.js';
 import { KubeDaemon, cniAddOk, cniCall, type PodRef } from './k8s-mode-support.js';
@@ -85,8 +86,7 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
   const apply = (obj: Record<string, unknown>): Promise<string> =>
     cp.kubectlOk(['apply', '-f', '-'], JSON.stringify(obj));
   const ip = (name: string) => d.e.get('ip', name);
-  const running = (pods: PodObject[]): PodObject[] =>
-    pods.filter((p) => p.status.phase === 'Running' && p.status.podIP);
+  const running = runningPods;
   /**
    * A pod that never runs: no node matches its selector, so it stays Pending and nothing deletes it but the
    * test (a pod bound to a missing node would be collected by the pod GC controller). Its addresses come
@@ -182,17 +182,7 @@ describe('Kubernetes mode on a real cluster: pods, workloads, namespaces, GC', {
     await apply(
       deploymentManifest(name, NS, 4, { annotations: { 'ovn.kubernetes.io/ip_pool': entries.join(',') } }),
     );
-    const four = await waitUntil(
-      'three pods of the Deployment to run',
-      async () => {
-        const pods = await listPods(cp, NS, `app=${name}`);
-        return pods.length === 4 && running(pods).length === 3 ? pods : undefined;
-      },
-      {
-        timeoutMs: 180_000,
-        detail: async () => JSON.stringify((await listPods(cp, NS, `app=${name}`)).map((p) => p.status)),
-      },
-    );
+    const four = await waitForRunningSplit(cp, NS, `app=${name}`, 4, 3);
     assert.deepEqual(
       running(four)
         .map((p) => p.status.podIP)

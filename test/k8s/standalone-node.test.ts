@@ -12,16 +12,16 @@ import { E2E, pluginFile, tag as uniqueTag } from '../cni-e2e/cni-e2e-support.js
 import {
   deploymentManifest,
   k8sPrerequisites,
-  listPods,
   podManifest,
   startControlPlane,
   startNode,
   waitForPodEvent,
   waitForPodGone,
   waitForPodRunning,
+  runningPods,
+  waitForRunningSplit,
   waitUntil,
   type ControlPlane,
-  type PodObject,
   type TestNode,
 } from '../support/k8s-cluster.js';
 
@@ -108,19 +108,8 @@ describe('k8s standalone: a real kubelet, containerd and bridge with ipkeeper as
       deploymentManifest(name, NS, 4, { annotations: { 'ovn.kubernetes.io/ip_pool': entries.join(',') } }),
     );
 
-    const running = (pods: PodObject[]): PodObject[] =>
-      pods.filter((p) => p.status.phase === 'Running' && p.status.podIP);
-    const three = await waitUntil(
-      'three pods of the Deployment to run',
-      async () => {
-        const pods = await listPods(cp, NS, `app=${name}`);
-        return pods.length === 4 && running(pods).length === 3 ? pods : undefined;
-      },
-      {
-        timeoutMs: 180_000,
-        detail: async () => JSON.stringify((await listPods(cp, NS, `app=${name}`)).map((p) => p.status)),
-      },
-    );
+    const running = runningPods;
+    const three = await waitForRunningSplit(cp, NS, `app=${name}`, 4, 3);
     assert.deepEqual(
       running(three)
         .map((p) => p.status.podIP)

@@ -37,11 +37,13 @@ export {
   getPod,
   listPods,
   podEvents,
+  runningPods,
   waitForPod,
   waitForPodEvent,
   waitForPodGone,
   waitForPodIp,
   waitForPodRunning,
+  waitForRunningSplit,
   type FakeNodeOptions,
 } from './k8s/waits.js';
 export { waitUntil, sleep } from './k8s/processes.js';

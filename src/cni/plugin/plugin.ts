@@ -6,10 +6,10 @@ import {
   DEFAULT_SOCKET_PATH,
   DELEGATE_NAME_RE,
   LATEST_CNI_VERSION,
-  MAX_STDIN_BYTES,
   SOCKET_ENV_VAR,
   SUPPORTED_CNI_VERSIONS,
   daemonTimeoutSeconds,
+  decodeNetworkConfig,
   isCniCommand,
   unknownCommand,
   versionInfo,
@@ -103,30 +103,9 @@ interface PluginConfig {
 const MAX_SOCKET_PATH_BYTES = 107;
 
 function readConfig(stdin: string): PluginConfig | CniWireResponse {
-  if (stdin.length > MAX_STDIN_BYTES) {
-    // Checked here too: the daemon refuses a body this large with an HTTP error, which would read as 11.
-    return errorReply(
-      undefined,
-      CniWellKnownCode.DecodingFailure,
-      `network config larger than ${MAX_STDIN_BYTES} bytes`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdin);
-  } catch (err) {
-    const why =
-      stdin.trim() === ''
-        ? 'stdin is empty (the runtime passes the network config there)'
-        : (err as Error).message;
-    return errorReply(undefined, CniWellKnownCode.DecodingFailure, `error decoding network config: ${why}`);
-  }
-  if (!isObject(parsed))
-    return errorReply(
-      undefined,
-      CniWellKnownCode.DecodingFailure,
-      'error decoding network config: not a JSON object',
-    );
+  const decoded = decodeNetworkConfig(stdin);
+  if (!decoded.ok) return errorReply(undefined, CniWellKnownCode.DecodingFailure, decoded.message);
+  const parsed = decoded.config;
   const cniVersion = typeof parsed.cniVersion === 'string' ? parsed.cniVersion : undefined;
   // As IPAM the keys live in `ipam`; as a chained step (`{"type": "ipkeeper"}`, no ipam) at the top.
   const ipam = isObject(parsed.ipam) ? parsed.ipam : undefined;

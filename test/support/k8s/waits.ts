@@ -31,6 +31,36 @@ export async function listPods(
   );
 }
 
+/** The pods that run and have an address. */
+export function runningPods(pods: PodObject[]): PodObject[] {
+  return pods.filter((p) => p.status.phase === 'Running' && p.status.podIP);
+}
+
+/**
+ * Waits until the pods selected by `labelSelector` are `total` in number and `running` of them run with an
+ * address (a Deployment whose last replicas cannot get one); resolves with all of them.
+ */
+export function waitForRunningSplit(
+  cp: ControlPlane,
+  namespace: string,
+  labelSelector: string,
+  total: number,
+  running: number,
+  options: WaitTimeout = {},
+): Promise<PodObject[]> {
+  return waitUntil(
+    `${running} of the ${total} pods ${labelSelector} to run`,
+    async () => {
+      const pods = await listPods(cp, namespace, labelSelector);
+      return pods.length === total && runningPods(pods).length === running ? pods : undefined;
+    },
+    {
+      timeoutMs: options.timeoutMs ?? 180_000,
+      detail: async () => JSON.stringify((await listPods(cp, namespace, labelSelector)).map((p) => p.status)),
+    },
+  );
+}
+
 /** The events whose involved object is this pod, oldest first. */
 export async function podEvents(cp: ControlPlane, namespace: string, name: string): Promise<EventObject[]> {
   const selector = encodeURIComponent(`involvedObject.kind=Pod,involvedObject.name=${name}`);
