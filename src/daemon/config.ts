@@ -67,7 +67,8 @@ Options:
                           always HTTPS: kubectl sends its token only over TLS
   --socket PATH           CNI endpoint socket (mode 0600, directory 0700). Default DIR/ipkeeper.sock;
                           in Kubernetes mode (a node agent) /run/ipkeeper/ipkeeper.sock, the path the
-                          'ipkeeper' plugin uses when its config names no socket
+                          'ipkeeper' plugin uses when its config names no socket. A socket another
+                          running daemon answers on is refused; a stale one is replaced
   --store sqlite|etcd     state backend: sqlite (default, one file under DIR, one daemon) or etcd (several
                           daemons, one per node, on one etcd v3 cluster; DIR still holds the token,
                           certificate, kubeconfig and lock of this daemon)

@@ -2,6 +2,7 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { generateSelfSignedCertificate } from '../api/self-signed.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 
 /** Creates the data directory owner-only (SEC-1). */
@@ -23,13 +24,20 @@ export function loadOrCreateToken(dataDir: string): string {
   return token;
 }
 
-/** Who holds a data directory, as it wrote down when it took the lock. */
+/**
+ * Who holds a data directory, as it wrote down when it took the lock. The holder writes it right after taking
+ * the lock, so a daemon started at the same moment waits for it a little (up to a second) before saying.
+ */
 function holderOf(dataDir: string): string {
-  try {
-    const [pid, host] = readFileSync(join(dataDir, 'ipkeeperd.pid'), 'utf8').trim().split(/\s+/);
-    if (pid) return `pid ${pid}${host ? ` on host ${host}` : ''}`;
-  } catch {
-    // Not written yet (it is written right after the lock is taken) or removed: say what is known.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      const [pid, host] = readFileSync(join(dataDir, 'ipkeeperd.pid'), 'utf8').trim().split(/\s+/);
+      if (pid) return `pid ${pid}${host ? ` on host ${host}` : ''}`;
+    } catch {
+      // Not written yet, or removed as its holder stopped.
+    }
+    Atomics.wait(pause, 0, 0, 50);
   }
   return 'pid unknown';
 }
@@ -75,12 +83,32 @@ export function lockDataDir(dataDir: string, host: string): () => void {
   };
 }
 
-/** Prepares the CNI socket path: an owner-only directory and no stale socket file. */
-export function prepareSocket(path: string): void {
+/**
+ * Prepares the CNI socket path: an owner-only directory and no stale socket file. A socket something still
+ * answers on is another daemon's (two daemons on one node would hand out addresses from two stores): refused,
+ * and left as it is.
+ */
+export async function prepareSocket(path: string): Promise<void> {
   const dir = dirname(path);
   // A directory we create is owner-only; an existing one (e.g. /run) is left as it is.
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (await answers(path))
+    throw new Error(
+      `another process is serving CNI on ${path}; stop it, or give this daemon another --socket (and its plugin config the same \`socket\`)`,
+    );
   rmSync(path, { force: true });
+}
+
+/** Whether a process accepts connections on the unix socket `path` (a stale file or none: false). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }
 
 function parses(pem: string): boolean {

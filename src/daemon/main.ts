@@ -124,7 +124,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   });
   const { url } = await api.listen(config.listenHost, config.listenPort);
 
-  prepareSocket(config.socket);
+  await prepareSocket(config.socket);
   const cniLog = log.child({ component: 'cni' });
   const cni = createServer(
     createCniListener(kube?.cni ?? service.cniService, {

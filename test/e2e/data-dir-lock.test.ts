@@ -9,6 +9,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { pluginFile } from '../cni-e2e/cni-e2e-support.js';
+import { execCni } from '../support/cni-exec.js';
 import { type RunningDaemon, removeDir, startDaemon, tempDir } from '../support/daemon.js';
 
 describe('DUR-6 one daemon per data directory', () => {
@@ -64,6 +66,33 @@ describe('DUR-6 one daemon per data directory', () => {
       const again = await startDaemon({ dataDir: dir });
       await again.stop();
     } finally {
+      removeDir(dir);
+    }
+  });
+
+  test('DUR-6 a daemon on another data dir given the socket a running daemon serves is refused; the first keeps serving', async () => {
+    const first = await startDaemon();
+    const dir = tempDir();
+    try {
+      await assert.rejects(
+        startDaemon({ dataDir: dir, args: ['--socket', first.socket] }),
+        (e: Error) =>
+          e.message.includes(`another process is serving CNI on ${first.socket}`) &&
+          /exited with 1 before ready/.test(e.message),
+      );
+      const status = await execCni(
+        pluginFile(),
+        { CNI_COMMAND: 'STATUS', CNI_PATH: '/nonexistent' },
+        JSON.stringify({ cniVersion: '1.1.0', name: 'n', ipam: { type: 'ipkeeper', socket: first.socket } }),
+      );
+      assert.equal(status.code, 0, `the first daemon still serves its socket: ${status.stdout}`);
+      // A stale socket file (its daemon killed) is no obstacle.
+      await first.kill();
+      const next = await startDaemon({ dataDir: dir, args: ['--socket', first.socket] });
+      await next.stop();
+    } finally {
+      await first.stop();
+      removeDir(first.dataDir);
       removeDir(dir);
     }
   });
