@@ -81,8 +81,8 @@ const SETTLE_EVERY = 3;
  * every few takes in a row the next proposal first waits until this daemon has caught up with the store, so
  * its engine knows what the others hold. The pool running out meanwhile is the engine's NoAvailableAddress;
  * the bound reached while addresses remain is ServiceError Unavailable (CNI 11, HTTP 503), counted. With
- * `retryConflicts`, a compare-and-swap conflict (the object changed on another daemon) is also caught up with
- * and tried again; otherwise it is the caller's answer (HTTP 409).
+ * `retryConflicts`, a compare-and-swap conflict (the object changed on, or was just created by, another daemon)
+ * is also caught up with and tried again; otherwise it is the caller's answer (HTTP 409).
  */
 export async function proposeUntilCommitted<T>(
   attempt: (avoid: Avoid) => Promise<T>,
@@ -100,7 +100,7 @@ export async function proposeUntilCommitted<T>(
         options.retryConflicts === true &&
         proposals.settle !== undefined &&
         e instanceof ServiceError &&
-        e.code === 'Conflict';
+        (e.code === 'Conflict' || e.code === 'AlreadyExists');
       if (!(e instanceof TakenError) && !conflict) throw e;
       if (n >= MAX_PROPOSALS) {
         counters.exhausted++;

@@ -322,6 +322,10 @@ export class ResourceTable {
     if (!result.ok) {
       undo();
       const op = ops[result.index];
+      if (result.reason === 'conflict' && op?.op === 'putObject' && op.expectRevision === 0) {
+        // Created under this name by another daemon since this one last heard (DUR-5): as kube-apiserver says.
+        throw new ServiceError('AlreadyExists', `${op.kind} "${op.name}" already exists`, subject);
+      }
       if (result.reason === 'conflict') {
         throw new ServiceError(
           'Conflict',

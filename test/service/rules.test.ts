@@ -88,6 +88,21 @@ describe('service: commit or revert (DUR-1)', () => {
     assert.equal(svc.engine.getLease('b.default'), undefined);
     assert.equal(svc.get('IP', 'b.default'), undefined);
   });
+  test('DUR-5 an object another writer created first under the same name: AlreadyExists, nothing allocated', async () => {
+    const store = new FailingStore();
+    const svc = await open(store);
+    // Another daemon created IP c.default an instant ago; this one has not received it yet.
+    const other = await store.inner.commit([
+      { op: 'putObject', kind: 'IP', name: 'c.default', body: reservation('c'), expectRevision: 0 },
+    ]);
+    assert.ok(other.ok);
+    await assert.rejects(svc.create('IP', reservation('c'), write), {
+      name: 'ServiceError',
+      code: 'AlreadyExists',
+      message: 'IP "c.default" already exists',
+    });
+    assert.equal(svc.engine.getLease('c.default'), undefined, 'the engine holds nothing for it');
+  });
 });
 
 describe('service: one request per key at a time (keyed mutex)', () => {
