@@ -39,6 +39,7 @@ import { placementWorld } from './placement-facts.js';
 import { ANNOTATION_CONTAINER, releaseEntry } from './pod-allocations.js';
 
 export { ANNOTATION_CONTAINER };
+import { ServiceError } from './errors.js';
 import { type ResourceTable } from './resource-service.js';
 import { API_VERSION, FINALIZER, type KubeObject } from './types.js';
 
@@ -110,6 +111,8 @@ export interface CniOpsDeps {
   /** The propose → commit loop's counters and this daemon's share of the spaces. */
   proposals: Proposals;
   nodeName: string;
+  /** False while a shared store is unreachable: STATUS then says ADD cannot be served (CNI 50). */
+  storeReady: () => boolean;
 }
 
 /**
@@ -355,6 +358,11 @@ export class CniOps {
   }
 
   async status(req: { network: string; ipam: IpamSelection }): Promise<void> {
+    if (!this.d.storeReady())
+      throw new ServiceError(
+        'Unavailable',
+        'the shared store is unreachable: an ADD cannot be committed now',
+      );
     const subnet =
       req.ipam.subnet ??
       defaultSubnetOf(placementWorld(this.d.engine, this.d.resources, this.d.configuredDefault));

@@ -167,6 +167,7 @@ export class IpamService {
       proposals,
       nodeName: options.nodeName ?? '',
       configuredDefault: defaultName,
+      storeReady: () => replicator?.ready() ?? true,
     });
     const service = new IpamService(
       engine,

@@ -198,6 +198,16 @@ export async function cniCall(
   return { ok: true, address: result.ips[0]!.address.split('/')[0]!, mac: result.interfaces?.[0]?.mac ?? '' };
 }
 
+/** CNI STATUS (spec 1.1) through the plugin's code: 0 when the daemon can serve ADD now, else the error code. */
+export async function cniStatus(socket: string, network: string): Promise<number> {
+  const stdin = JSON.stringify({ cniVersion: '1.1.0', name: network, ipam: { type: 'ipkeeper', socket } });
+  const reply = await runPlugin(
+    { env: { CNI_COMMAND: 'STATUS', CNI_PATH: '/usr/lib/cni' }, stdin },
+    nodePluginHost,
+  );
+  return reply.exitCode === 0 ? 0 : (JSON.parse(reply.stdout) as { code: number }).code;
+}
+
 export interface StormOptions {
   /** Containers to ADD, split over the clients. */
   adds: number;

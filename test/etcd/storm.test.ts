@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startKubectl } from '../support/kubectl.js';
 import { etcdMissing } from '../support/etcd.js';
-import { Fleet, type StormResult, assertDistinct, cniCall, sleep, storm } from './fleet.js';
+import { Fleet, type StormResult, assertDistinct, cniCall, cniStatus, sleep, storm } from './fleet.js';
 
 const missing = etcdMissing();
 const CLIENTS = 48;
@@ -189,12 +189,14 @@ describe('several daemons on one etcd cluster', { skip: missing ?? false }, () =
     const pids = fleet.daemons.map((d) => d.pid);
     let stopped: Promise<void> | undefined;
     let readyzDuringOutage: number[] = [];
+    let statusDuringOutage: number[] = [];
     const onProgress = (acked: number): void => {
       if (stopped || acked < ADDS * 0.3) return;
       stopped = (async () => {
         await Promise.all([0, 1, 2].map((i) => fleet.cluster.stop(i)));
         await sleep(3000);
         readyzDuringOutage = await Promise.all(fleet.daemons.map((d) => readyz(d.api)));
+        statusDuringOutage = await Promise.all(fleet.daemons.map((d) => cniStatus(d.socket, 'dark')));
         await sleep(7000);
         for (const i of [0, 1, 2]) fleet.cluster.restart(i);
         await Promise.all([0, 1, 2].map((i) => fleet.cluster.waitHealthy(i, 60_000)));
@@ -233,6 +235,12 @@ describe('several daemons on one etcd cluster', { skip: missing ?? false }, () =
       'no daemon was restarted',
     );
     assert.deepEqual(await Promise.all(fleet.daemons.map((d) => readyz(d.api))), [200, 200, 200]);
+    assert.deepEqual(statusDuringOutage, [50, 50, 50], 'CNI STATUS: ADD cannot be served meanwhile (50)');
+    assert.deepEqual(
+      await Promise.all(fleet.daemons.map((d) => cniStatus(d.socket, 'dark'))),
+      [0, 0, 0],
+      'CNI STATUS: ready again',
+    );
     assert.equal(result.acked.size, ADDS);
     await checkConsistent(fleet, result, 'dark', reservations);
   });
