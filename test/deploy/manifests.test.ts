@@ -9,14 +9,14 @@
  * dry run on a real API server is test/deploy/dry-run.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseCall, pluginFile } from '../cni-e2e/cni-e2e-support.js';
 import { execCni } from '../support/cni-exec.js';
-import { DAEMON, REPO, removeDir, tempDir } from '../support/daemon.js';
+import { REPO, type RunningDaemon, removeDir, startDaemon, tempDir } from '../support/daemon.js';
 import {
   type Container,
   DEPLOY_DIR,
@@ -224,8 +224,7 @@ for (const install of [
       },
       () => {
         let dir: string;
-        let child: ReturnType<typeof spawn> | undefined;
-        let ready: { api: string; socket: string };
+        let running: RunningDaemon | undefined;
         let options: Map<string, string>;
         let etcd: { cluster: EtcdCluster; certs: EtcdCertificates } | undefined;
         const mapped = new Map<string, string>();
@@ -270,38 +269,22 @@ for (const install of [
               if (name === '--listen') return `--listen=${value.replace(/:\d+$/, ':0')}`; // the machine is shared
               return a;
             });
-          child = spawn(process.execPath, [DAEMON, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-          let stderr = '';
-          child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-          const line = await new Promise<string>((ok, fail) => {
-            let out = '';
-            child!.stdout!.on('data', (d: Buffer) => {
-              out += d.toString();
-              const l = out.split('\n').find((x) => x.startsWith('ipkeeperd ready '));
-              if (l) ok(l);
-            });
-            child!.once('exit', (code) =>
-              fail(new Error(`ipkeeperd ${args.join(' ')} exited ${code}:\n${stderr}`)),
-            );
+          running = await startDaemon({
+            dataDir: mapPath(options.get('--data-dir')!),
+            args,
+            argsOnly: true,
+            timeoutMs: 60_000,
           });
-          ready = {
-            api: /api=(\S+)/.exec(line)![1]!,
-            socket: /socket=(\S+)/.exec(line)![1]!,
-          };
         });
         after(async () => {
-          if (child && child.exitCode === null) {
-            const exited = new Promise((ok) => child!.once('exit', ok));
-            process.kill(child.pid!, 'SIGTERM');
-            await exited;
-          }
+          await running?.stop();
           await etcd?.cluster.close();
           if (dir) removeDir(dir);
         });
 
         test(`DEP-2 AGG-4 ${label}: the probes' host, port and scheme are where the daemon listens; /livez and /readyz answer without a token`, async () => {
           const listen = options.get('--listen')!;
-          const port = Number(new URL(ready.api).port);
+          const port = Number(new URL(running!.api).port);
           for (const p of [daemon.startupProbe, daemon.livenessProbe, daemon.readinessProbe]) {
             const get = p?.httpGet;
             assert.ok(get, 'an httpGet probe');
@@ -314,7 +297,7 @@ for (const install of [
         });
 
         test(`DEP-2 ${label}: the plugin reaches the daemon at the socket the DaemonSet gives it; --node-name comes from the pod's node`, async () => {
-          assert.equal(ready.socket, mapPath(options.get('--socket')!));
+          assert.equal(running!.socket, mapPath(options.get('--socket')!));
           const env = {
             CNI_COMMAND: 'ADD',
             CNI_CONTAINERID: 'deploy-1',
@@ -325,7 +308,7 @@ for (const install of [
           const conf = {
             cniVersion: '1.0.0',
             name: 'ipkeeper',
-            ipam: { type: 'ipkeeper', socket: ready.socket },
+            ipam: { type: 'ipkeeper', socket: running!.socket },
           };
           const add = parseCall(await execCni(pluginFile(), env, JSON.stringify(conf)));
           assert.equal(add.code, 0, add.stdout + add.stderr);
