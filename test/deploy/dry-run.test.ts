@@ -121,7 +121,7 @@ describe('DEP-2 deploy/ on a real kube-apiserver (1.20, RBAC)', { skip: skipReas
       assert.equal(await allowed(verb, group, resource, ns), false, `may not ${verb} ${resource}.${group}`);
   });
 
-  test('DEP-2 DUR-2 an installed deploy/ switches to deploy/etcd/: the server accepts the etcd overlay over it', async () => {
+  test('DEP-2 an installed deploy/ switches to deploy/etcd/: the server accepts the etcd overlay over it', async () => {
     await cp.kubectlOk(['apply', '-k', DEPLOY_DIR]);
     const out = await cp.kubectlOk(['apply', '--dry-run=server', '-k', DEPLOY_ETCD_DIR, '-o', 'json']);
     const list = JSON.parse(out) as {

@@ -239,7 +239,7 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
     await podGetsAnAddress(`web-${t}`);
   });
 
-  test("DEP-2 DUR-1 DUR-2 switched to deploy/etcd/ (Secret ipkeeper-etcd-client as documented): the daemon runs on etcd, a pod's IP object is in etcd under the prefix", async () => {
+  test("DEP-2 DUR-1 switched to deploy/etcd/ (Secret ipkeeper-etcd-client as documented): the daemon runs on etcd, a pod's IP object is in etcd under the prefix", async () => {
     // docs/deploy.md: the client certificate's Secret, made before applying the overlay.
     await cp.kubectlOk([
       '-n',
