@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-cni: puts the ipkeeper CNI plugin and a network config onto a node, and takes exactly those two
 # files away again. It runs in the daemon image (busybox sh): as the DaemonSet's init container
-# (deploy/daemonset.yaml), or by hand with the node's directories mounted in.
+# (deploy/base/daemonset.yaml), or by hand with the node's directories mounted in.
 #
 #   install-cni [install]   copy /usr/local/bin/ipkeeper to CNI_BIN_DIR/ipkeeper, then CNI_CONF_SOURCE to
 #                           CNI_CONF_DIR/CNI_CONF_NAME (plugin first: a runtime that sees the config finds it)

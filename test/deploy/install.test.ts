@@ -4,8 +4,11 @@
  * containerd, `kubectl apply -k` of deploy/ through an overlay that points the DaemonSet's hostPaths at the
  * node's private directories (never the machine's /etc/cni/net.d, /opt/cni/bin, /var/lib or /run) and its
  * network at a subnet of this test. The init container installs the plugin and the conflist; the node's
- * pods then get their addresses from ipkeeper through containerd and `bridge`; the documented uninstall
- * (`kubectl debug node/… -- install-cni uninstall`) removes exactly those two files.
+ * pods then get their addresses from ipkeeper through containerd and `bridge`. Then the install is switched
+ * to deploy/etcd/ (through the same kind of overlay, its endpoints those of an etcd started here with client
+ * TLS, the Secret made as docs/deploy.md says): the DaemonSet rolls to a daemon on etcd, and a pod's IP
+ * object is in etcd under the prefix. The documented uninstall (`kubectl debug node/… -- install-cni
+ * uninstall`) removes exactly the two files the install added.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +18,21 @@ import { after, before, describe, test } from 'node:test';
 import { pluginFile } from '../cni-e2e/cni-e2e-support.js';
 import { shQuiet, uniqueTag } from '../support/cni-netns.js';
 import { DAEMON, removeDir, tempDir } from '../support/daemon.js';
-import { DEPLOY_DIR, one, podSpecOf, renderDeploy } from '../support/deploy-manifests.js';
+import {
+  DEPLOY_BASE_DIR,
+  DEPLOY_DIR,
+  DEPLOY_ETCD_DIR,
+  one,
+  podSpecOf,
+  renderDeploy,
+} from '../support/deploy-manifests.js';
+import { type EtcdCluster } from '../support/etcd.js';
+import {
+  type EtcdCertificates,
+  makeEtcdCertificates,
+  readEtcdKey,
+  startTlsEtcd,
+} from '../support/etcd-tls.js';
 import {
   k8sPrerequisites,
   listPods,
@@ -28,6 +45,7 @@ import {
   waitForServiceAccountToken,
   waitUntil,
   type ControlPlane,
+  type PodObject,
   type TestNode,
 } from '../support/k8s-cluster.js';
 import { runKubectl } from '../support/kubectl.js';
@@ -49,6 +67,9 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
   let dir: string;
   let overlay: string;
   let conflist: Record<string, unknown>;
+  let etcd: EtcdCluster;
+  let certs: EtcdCertificates;
+  const port = 20000 + Math.floor(Math.random() * 20000);
 
   before(async () => {
     dir = tempDir('ipkeeper-install-');
@@ -61,29 +82,38 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
       cni: { cniVersion: '1.0.0', name: `ipk-boot-${t}`, plugins: [{ type: 'loopback' }] },
       images: [archive],
     });
-    overlay = await writeOverlay();
+    for (const d of ['state', 'run', 'pki']) mkdirSync(join(dir, d));
+    overlay = await writeOverlay(DEPLOY_DIR, 'overlay');
+    certs = makeEtcdCertificates(join(dir, 'pki'));
+    etcd = await startTlsEtcd(certs);
   });
   after(async () => {
     await node?.stop();
     await cp?.stop();
+    await etcd?.close();
     await podman?.cleanup();
     shQuiet('ip', 'link', 'del', bridge);
     if (dir) removeDir(dir);
   });
 
-  /** deploy/ as is, but on this node's directories, this test's subnet and a free API port. */
-  async function writeOverlay(): Promise<string> {
-    const pod = podSpecOf(one(await renderDeploy(), 'DaemonSet', 'ipkeeperd'));
+  /**
+   * The install of `install` (deploy/ or deploy/etcd/) as is, but on this node's directories, this test's
+   * subnet and a free API port; `kustomization` adds to the overlay's kustomization.yaml.
+   */
+  async function writeOverlay(
+    install: string,
+    name: string,
+    kustomization: Record<string, unknown> = {},
+  ): Promise<string> {
+    const pod = podSpecOf(one(await renderDeploy(install), 'DaemonSet', 'ipkeeperd'));
     const daemon = pod.containers.find((c) => c.name === 'ipkeeperd')!;
-    const port = 20000 + Math.floor(Math.random() * 20000);
     const help = spawnSync(process.execPath, [DAEMON, '--help'], { encoding: 'utf8' }).stdout;
     const args = (daemon.args ?? [])
       // A build without Kubernetes mode runs the DaemonSet in standalone CNI mode.
       .filter((a) => a !== '--kubeconfig=in-cluster' || help.includes('in-cluster'))
       .map((a) => (a.startsWith('--listen=') ? a.replace(/:\d+$/, `:${port}`) : a))
       .concat(`--default-subnet=${CIDR}`);
-    for (const d of ['overlay', 'state', 'run']) mkdirSync(join(dir, d));
-    const base = JSON.parse(readFileSync(join(DEPLOY_DIR, 'cni/10-ipkeeper.conflist'), 'utf8')) as {
+    const base = JSON.parse(readFileSync(join(DEPLOY_BASE_DIR, 'cni/10-ipkeeper.conflist'), 'utf8')) as {
       plugins: Record<string, unknown>[];
     };
     const main = base.plugins[0]!;
@@ -98,7 +128,8 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
         },
       ],
     };
-    const out = join(dir, 'overlay');
+    const out = join(dir, name);
+    mkdirSync(out);
     writeFileSync(join(out, '10-ipkeeper.conflist'), JSON.stringify(conflist, null, 2));
     const probe = { httpGet: { port } };
     const hostPath = (name: string, path: string): Record<string, unknown> => ({ name, hostPath: { path } });
@@ -122,14 +153,19 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
         },
       },
     };
-    const kustomization = {
+    const { configMapGenerator = [], ...more } = kustomization as { configMapGenerator?: unknown[] };
+    const written = {
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      resources: [relative(out, DEPLOY_DIR)],
-      configMapGenerator: [{ name: 'ipkeeper-cni', behavior: 'replace', files: ['10-ipkeeper.conflist'] }],
+      resources: [relative(out, install)],
+      configMapGenerator: [
+        { name: 'ipkeeper-cni', behavior: 'replace', files: ['10-ipkeeper.conflist'] },
+        ...configMapGenerator,
+      ],
       patches: [{ patch: JSON.stringify(patch) }],
+      ...more,
     };
-    writeFileSync(join(out, 'kustomization.yaml'), JSON.stringify(kustomization, null, 2));
+    writeFileSync(join(out, 'kustomization.yaml'), JSON.stringify(written, null, 2));
     return out;
   }
 
@@ -140,12 +176,22 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
     return r.stdout;
   }
 
-  test('DEP-2 kubectl apply -k: the DaemonSet runs, its init container installs the plugin and the conflist, /readyz says ready', async () => {
-    await cp.kubectlOk(['apply', '-k', overlay]);
-    const pod = await waitUntil('the ipkeeperd pod', async () => (await listPods(cp, NS, DAEMON_PODS))[0], {
+  /** The DaemonSet's one pod once it runs and is ready, after `kubectl apply -k` of `dir` settled. */
+  async function applyAndWait(dir: string): Promise<PodObject> {
+    await cp.kubectlOk(['apply', '-k', dir]);
+    await waitUntil('the ipkeeperd pod', async () => (await listPods(cp, NS, DAEMON_PODS))[0], {
       timeoutMs: 120_000,
     });
-    await waitForPodRunning(cp, NS, pod.metadata.name, { timeoutMs: 180_000 });
+    // What docs/deploy.md has the user check: the rollout is complete (its pod Ready on /readyz).
+    await cp.kubectlOk(['-n', NS, 'rollout', 'status', 'ds/ipkeeperd', '--timeout=240s']);
+    // A replaced pod may still be terminating; the one that counts is the other.
+    const pods = (await listPods(cp, NS, DAEMON_PODS)).filter((p) => !p.metadata.deletionTimestamp);
+    assert.equal(pods.length, 1, 'one daemon on the one node');
+    return waitForPodRunning(cp, NS, pods[0]!.metadata.name, { timeoutMs: 180_000 });
+  }
+
+  test('DEP-2 kubectl apply -k: the DaemonSet runs, its init container installs the plugin and the conflist, /readyz says ready', async () => {
+    await applyAndWait(overlay);
     assert.ok(
       readFileSync(join(node.cniBinDir, 'ipkeeper')).equals(readFileSync(pluginFile())),
       'the installed plugin is bin/ipkeeper',
@@ -158,17 +204,25 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
     assert.equal(subnets, CIDR);
   });
 
-  test('CNI-6 DEP-1 a pod on the node gets its address from ipkeeper through containerd and bridge; deleting it releases', async () => {
+  /**
+   * A pod on the node gets its address from the installed daemon; `stored` sees its IP object where the
+   * install keeps it. Deleting the pod releases the address.
+   */
+  async function podGetsAnAddress(
+    name: string,
+    stored?: { present: (ipName: string, podIP: string) => Promise<boolean> },
+  ): Promise<void> {
     await waitForServiceAccountToken(cp.api, 'default');
-    const name = `web-${t}`;
     await cp.kubectlOk(['apply', '-f', '-'], JSON.stringify(podManifest(name, 'default')));
     const pod = await waitForPodRunning(cp, 'default', name, { timeoutMs: 180_000 });
-    assert.match(pod.status.podIP ?? '', /^10\.214\.0\.\d+$/);
+    const podIP = pod.status.podIP ?? '';
+    assert.match(podIP, /^10\.214\.0\.\d+$/);
     const ip = JSON.parse(await daemonKubectl('get', 'ip', `${name}.default`, '-o', 'json')) as {
       spec: Record<string, unknown>;
     };
-    assert.equal(ip.spec['v4IpAddress'], pod.status.podIP);
+    assert.equal(ip.spec['v4IpAddress'], podIP);
     assert.equal(ip.spec['nodeName'], node.name, '--node-name=$(NODE_NAME) from the pod spec');
+    if (stored) assert.ok(await stored.present(`${name}.default`, podIP), 'the IP object where it is kept');
     await cp.kubectlOk(['delete', 'pod', name, '-n', 'default', '--wait=false']);
     await waitForPodGone(cp, 'default', name);
     await waitUntil('the IP object to be released', async () => {
@@ -176,6 +230,57 @@ describe('DEP-1 DEP-2 the whole install on a one-node cluster', { skip }, () => 
         kubeconfig: join(dir, 'state', 'kubeconfig'),
       });
       return r.code !== 0 && /NotFound/.test(r.stderr);
+    });
+    if (stored)
+      assert.equal(await stored.present(`${name}.default`, podIP), false, 'released from the store');
+  }
+
+  test('CNI-6 DEP-1 a pod on the node gets its address from ipkeeper through containerd and bridge; deleting it releases', async () => {
+    await podGetsAnAddress(`web-${t}`);
+  });
+
+  test("DEP-2 DUR-1 switched to deploy/etcd/ (Secret ipkeeper-etcd-client as documented): the daemon runs on etcd, a pod's IP object is in etcd under the prefix", async () => {
+    // docs/deploy.md: the client certificate's Secret, made before applying the overlay.
+    await cp.kubectlOk([
+      '-n',
+      NS,
+      'create',
+      'secret',
+      'generic',
+      'ipkeeper-etcd-client',
+      `--from-file=ca.crt=${certs.ca}`,
+      `--from-file=tls.crt=${certs.client}`,
+      `--from-file=tls.key=${certs.clientKey}`,
+    ]);
+    // The endpoints are this test's etcd (as a user edits etcd.env); the prefix stays the overlay's.
+    const etcdOverlay = await writeOverlay(DEPLOY_ETCD_DIR, 'overlay-etcd', {
+      configMapGenerator: [
+        {
+          name: 'ipkeeper-etcd',
+          behavior: 'merge',
+          literals: [`ETCD_ENDPOINTS=${etcd.endpoints.join(',')}`],
+        },
+      ],
+    });
+    const prefix = /^ETCD_PREFIX=(.*)$/m.exec(readFileSync(join(DEPLOY_ETCD_DIR, 'etcd.env'), 'utf8'))?.[1];
+    assert.ok(prefix, 'deploy/etcd/etcd.env names the prefix');
+    const daemonPod = await applyAndWait(etcdOverlay);
+    const args = await cp.kubectlOk([
+      '-n',
+      NS,
+      'get',
+      'pod',
+      daemonPod.metadata.name,
+      '-o',
+      'jsonpath={.spec.containers[0].args}',
+    ]);
+    assert.match(args, /"--store=etcd"/, 'the rolled pod runs on etcd');
+    overlay = etcdOverlay; // the uninstall removes this install
+    const subnets = await daemonKubectl('get', 'subnets', '-o', 'jsonpath={.items[*].spec.cidrBlock}');
+    assert.equal(subnets, CIDR, 'the default subnet, created in etcd');
+    await podGetsAnAddress(`web-etcd-${t}`, {
+      present: async (ipName, podIP) =>
+        (await readEtcdKey(etcd, certs, `${prefix}s/o/IP/${ipName}`))?.includes(`"${podIP}"`) ?? false,
     });
   });
 

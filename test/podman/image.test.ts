@@ -87,7 +87,7 @@ describe('the daemon image under podman', { skip }, () => {
       name,
       '--network',
       'host',
-      // As deploy/daemonset.yaml runs it: read-only root file system, no capabilities.
+      // As deploy/base/daemonset.yaml runs it: read-only root file system, no capabilities.
       '--read-only',
       '--cap-drop',
       'ALL',

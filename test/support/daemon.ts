@@ -28,6 +28,8 @@ export interface RunningDaemon {
 export interface StartOptions {
   dataDir?: string;
   args?: string[];
+  /** Run with exactly `args`, which name `--data-dir` (= `dataDir`) and `--listen` themselves. */
+  argsOnly?: boolean;
   /** Milliseconds to wait for the ready line. */
   timeoutMs?: number;
 }
@@ -43,10 +45,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
   const args = [
     '--max-semi-space-size=4',
     DAEMON,
-    '--data-dir',
-    dataDir,
-    '--listen',
-    '127.0.0.1:0',
+    ...(options.argsOnly ? [] : ['--data-dir', dataDir, '--listen', '127.0.0.1:0']),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
