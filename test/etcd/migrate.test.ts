@@ -17,6 +17,18 @@ const missing = etcdMissing();
 const KINDS = 'subnets.kubeovn.io,ips.kubeovn.io,ippools.kubeovn.io,spiderippools,spiderreservedips';
 
 /** Runs `node dist/daemon/main.js ARGS` to completion. */
+/** `ipkeeperd migrate --from FROM --to TO [--etcd-prefix PREFIX]`. */
+function migrate(from: string, to: string, prefix?: string): ReturnType<typeof cli> {
+  return cli([
+    'migrate',
+    '--from',
+    from,
+    '--to',
+    to,
+    ...(prefix === undefined ? [] : ['--etcd-prefix', prefix]),
+  ]);
+}
+
 function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [DAEMON, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -113,15 +125,7 @@ describe('ipkeeperd migrate and the etcd options', { skip: missing ?? false }, (
   });
 
   test('migrate round trip: objects, history and quarantine order are the same on etcd', async () => {
-    const r = await cli([
-      'migrate',
-      '--from',
-      `sqlite:${source}`,
-      '--to',
-      `etcd:${cluster.endpoint(0)}`,
-      '--etcd-prefix',
-      '/mig/',
-    ]);
+    const r = await migrate(`sqlite:${source}`, `etcd:${cluster.endpoint(0)}`, '/mig/');
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
@@ -157,15 +161,7 @@ describe('ipkeeperd migrate and the etcd options', { skip: missing ?? false }, (
 
   test('migrate refuses a non-empty target, unreachable endpoints, a wrong prefix, a source in use', async () => {
     await etcd.put('/taken/other').value('x');
-    let r = await cli([
-      'migrate',
-      '--from',
-      `sqlite:${source}`,
-      '--to',
-      `etcd:${cluster.endpoint(0)}`,
-      '--etcd-prefix',
-      '/taken/',
-    ]);
+    let r = await migrate(`sqlite:${source}`, `etcd:${cluster.endpoint(0)}`, '/taken/');
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -190,45 +186,23 @@ describe('ipkeeperd migrate and the etcd options', { skip: missing ?? false }, (
       ['/ipkeeper', /must end with "\/"/],
       ['/a//b/', /empty, "\." or "\.\." segment/],
     ] as const) {
-      r = await cli([
-        'migrate',
-        '--from',
-        `sqlite:${source}`,
-        '--to',
-        `etcd:${cluster.endpoint(0)}`,
-        '--etcd-prefix',
-        prefix,
-      ]);
+      r = await migrate(`sqlite:${source}`, `etcd:${cluster.endpoint(0)}`, prefix);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, why);
     }
-    r = await cli(['migrate', '--from', source, '--to', `etcd:${cluster.endpoint(0)}`]);
+    r = await migrate(source, `etcd:${cluster.endpoint(0)}`);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--from ".*" must be sqlite:DIR/);
-    r = await cli(['migrate', '--from', `sqlite:${source}`, '--to', cluster.endpoint(0)]);
+    r = await migrate(`sqlite:${source}`, cluster.endpoint(0));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--to ".*" must be etcd:URL/);
-    r = await cli([
-      'migrate',
-      '--from',
-      `sqlite:${source}/nothing-here`,
-      '--to',
-      `etcd:${cluster.endpoint(0)}`,
-    ]);
+    r = await migrate(`sqlite:${source}/nothing-here`, `etcd:${cluster.endpoint(0)}`);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /there is no SQLite store at .*nothing-here\/ipkeeper\.db/);
 
     const running = await startDaemon({ dataDir: source });
     try {
-      r = await cli([
-        'migrate',
-        '--from',
-        `sqlite:${source}`,
-        '--to',
-        `etcd:${cluster.endpoint(0)}`,
-        '--etcd-prefix',
-        '/while-running/',
-      ]);
+      r = await migrate(`sqlite:${source}`, `etcd:${cluster.endpoint(0)}`, '/while-running/');
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`another ipkeeperd \\(pid ${running.pid} `));
       assert.deepEqual(await etcd.getAll().prefix('/while-running/').keys(), []);
