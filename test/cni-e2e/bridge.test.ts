@@ -5,8 +5,7 @@
  * Skipped only without root or /usr/lib/cni/bridge.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execCni } from '../support/cni-exec.js';
@@ -18,6 +17,7 @@ import {
   macOf,
   parseCall,
   podCniArgs,
+  cniPathDir,
   tag as uniqueTag,
   type CniCall,
   type Pod,
@@ -60,12 +60,8 @@ describe('CNI e2e: Debian plugins + bin/ipkeeper + real ipkeeperd in network nam
   before(async () => {
     e = await E2E.start({ args: ['--default-subnet', CIDR] });
     h = new CniHarness(e, `br-${t}`);
-    dir = mkdtempSync(join(tmpdir(), 'ipk-cni-e2e-'));
-    binDir = join(dir, 'bin');
-    mkdirSync(binDir);
     // The runtime's CNI_PATH: the main plugins and ipkeeper side by side, as installed on a node.
-    symlinkSync(h.plugin, join(binDir, 'ipkeeper'));
-    for (const p of ['bridge', 'macvlan']) symlinkSync(`/usr/lib/cni/${p}`, join(binDir, p));
+    ({ dir, binDir } = cniPathDir(h.plugin, ['bridge', 'macvlan']));
   });
 
   after(async () => {

@@ -4,7 +4,8 @@
  * read back through kubectl only; nothing here looks inside the daemon.
  */
 import assert from 'node:assert/strict';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execCni, type ExecResult } from '../support/cni-exec.js';
 import { REPO } from '../support/daemon.js';
@@ -196,6 +197,19 @@ export function macOf(result: CniCall['json']): string | undefined {
 }
 
 /** A short unique tag for names (interfaces are limited to 15 bytes). */
+/**
+ * A runtime's CNI_PATH as installed on a node, in a new temp dir: `plugin` as `ipkeeper` beside the named
+ * Debian plugins. The caller removes `dir`.
+ */
+export function cniPathDir(plugin: string, mains: readonly string[]): { dir: string; binDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ipk-cni-path-'));
+  const binDir = join(dir, 'bin');
+  mkdirSync(binDir);
+  symlinkSync(plugin, join(binDir, 'ipkeeper'));
+  for (const p of mains) symlinkSync(`/usr/lib/cni/${p}`, join(binDir, p));
+  return { dir, binDir };
+}
+
 export function tag(): string {
   return `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
 }

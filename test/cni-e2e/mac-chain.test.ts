@@ -7,13 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ConfListRunner, type ChainCall, type ConfList } from '../support/cni-conflist.js';
 import { NetnsScope, addParentLink, inNetns, netnsSkipReason, sh } from '../support/cni-netns.js';
-import { CniHarness, E2E, podCniArgs, tag as uniqueTag, type Pod } from './cni-e2e-support.js';
+import { CniHarness, E2E, cniPathDir, podCniArgs, tag as uniqueTag, type Pod } from './cni-e2e-support.js';
 
 const skip =
   netnsSkipReason() ??
@@ -43,12 +41,8 @@ describe('CNI e2e STA-2: the MAC on the interface is the MAC on the IP object', 
   before(async () => {
     e = await E2E.start({ args: ['--default-subnet', CIDR] });
     h = new CniHarness(e, `mac-${t}`);
-    dir = mkdtempSync(join(tmpdir(), 'ipk-mac-chain-'));
-    binDir = join(dir, 'bin');
-    mkdirSync(binDir);
     // The node's CNI_PATH: ipkeeper beside Debian's plugins, tuning among them.
-    symlinkSync(h.plugin, join(binDir, 'ipkeeper'));
-    for (const p of ['bridge', 'ipvlan', 'tuning']) symlinkSync(`/usr/lib/cni/${p}`, join(binDir, p));
+    ({ dir, binDir } = cniPathDir(h.plugin, ['bridge', 'ipvlan', 'tuning']));
   });
 
   after(async () => {
