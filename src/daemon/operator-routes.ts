@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { subnetUsage } from '../core/index.js';
 import { type IpamService } from '../service/service.js';
 import { type MaintenanceStats } from '../store/etcd/maintenance.js';
@@ -124,6 +125,29 @@ function processMemoryMetrics(): string[] {
       'gauge',
       'Memory of ArrayBuffers and Buffers in bytes (part of the external memory).',
       m.arrayBuffers,
+    ),
+    ...heapSpaceMetrics(),
+  ];
+}
+
+/** V8's heap by space (prom-client's names): which part of the heap holds the memory, and how much is in use. */
+function heapSpaceMetrics(): string[] {
+  const spaces = getHeapSpaceStatistics();
+  const series = (name: string, help: string, value: (s: (typeof spaces)[number]) => number): string[] => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} gauge`,
+    ...spaces.map((s) => `${name}{space="${s.space_name.replace(/_space$/, '')}"} ${value(s)}`),
+  ];
+  return [
+    ...series(
+      'nodejs_heap_space_size_total_bytes',
+      'Process heap space size total from Node.js in bytes.',
+      (s) => s.space_size,
+    ),
+    ...series(
+      'nodejs_heap_space_size_used_bytes',
+      'Process heap space size used from Node.js in bytes.',
+      (s) => s.space_used_size,
     ),
   ];
 }

@@ -87,6 +87,20 @@ describe('operator endpoints', { skip: kubectlSkipReason() }, () => {
     assert.ok(Math.abs(rss - vmRss) < vmRss * 0.2, `RSS ${rss} vs /proc ${vmRss}`);
     assert.ok(heapUsed > 0 && heapUsed <= heapTotal && heapTotal < rss, `${heapUsed} ${heapTotal} ${rss}`);
     assert.ok(arrayBuffers <= external && external > 0 && external < rss, `${arrayBuffers} ${external}`);
+    // By V8 space: the old space is there, and the spaces add up to the heap's total.
+    const spaces = (name: string): Map<string, number> =>
+      new Map(
+        [...text.matchAll(new RegExp(`^${name}\\{space="(\\w+)"\\} (\\d+)$`, 'gm'))].map((m) => [
+          m[1]!,
+          Number(m[2]),
+        ]),
+      );
+    const spaceTotal = spaces('nodejs_heap_space_size_total_bytes');
+    const spaceUsed = spaces('nodejs_heap_space_size_used_bytes');
+    assert.ok(spaceTotal.has('old') && spaceTotal.has('new'), [...spaceTotal.keys()].join());
+    const sum = [...spaceTotal.values()].reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - heapTotal) < heapTotal * 0.2, `spaces ${sum} vs heap total ${heapTotal}`);
+    for (const [space, used] of spaceUsed) assert.ok(used <= spaceTotal.get(space)!, space);
   });
 });
 
