@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The Node flags of bin/ipkeeperd (why: see there).
-exec node --optimize-for-size dist/daemon/main.js "$@"
+exec node --max-semi-space-size=4 dist/daemon/main.js "$@"

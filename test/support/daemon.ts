@@ -45,7 +45,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
   const dataDir = options.dataDir ?? tempDir();
   // The Node flags bin/ipkeeperd runs the daemon with, so tests and benchmarks measure what ships.
   const args = [
-    '--optimize-for-size',
+    '--max-semi-space-size=4',
     ...(options.nodeArgs ?? []),
     DAEMON,
     '--data-dir',
