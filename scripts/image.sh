@@ -7,7 +7,8 @@
 #   /usr/local/bin/ipkeeper     the CNI plugin, bin/ipkeeper copied as one file (what the init container installs)
 #   /usr/local/bin/install-cni  scripts/install-cni.sh, the init container's installer
 #   /bin/busybox + links   Debian's busybox-static: the shell install-cni runs in
-# Entry point: node /app/dist/daemon/main.js, default arguments --data-dir /var/lib/ipkeeper
+# Entry point: node --max-semi-space-size=4 /app/dist/daemon/main.js (the Node flag of bin/ipkeeperd, why:
+# see there), default arguments --data-dir /var/lib/ipkeeper
 # --socket /run/ipkeeper/ipkeeper.sock.
 #
 # Reproducible: every file gets timestamp 0 and the image carries no build-host label, so the same inputs
@@ -137,7 +138,7 @@ fi
 ctr=$(buildah "${storage[@]}" from scratch)
 buildah "${storage[@]}" copy --chown 0:0 "$ctr" "$root" / >/dev/null
 buildah "${storage[@]}" config \
-  --entrypoint '["/usr/bin/node", "/app/dist/daemon/main.js"]' \
+  --entrypoint '["/usr/bin/node", "--max-semi-space-size=4", "/app/dist/daemon/main.js"]' \
   --cmd '["--data-dir", "/var/lib/ipkeeper", "--socket", "/run/ipkeeper/ipkeeper.sock"]' \
   --workingdir /app \
   --env NODE_ENV=production \

@@ -10,7 +10,16 @@
  * Figures (the last stdout line is one JSON object): latency from a pod's binding (as the watch saw it) to
  * its address, p50/p99; the wall time of all ADDs (first binding to last address) and of all DELs (first
  * deletion seen to last DEL); the control plane's own time to create and bind the pods; the daemon's RSS
- * after the ADDs and after the DELs. Run: `npm run bench -- k8s [--deployments 100] [--replicas 10]`.
+ * after the ADDs and after the DELs, and its memory by kind (resident anonymous and file pages, V8's heap
+ * by space, external) before, after the ADDs, after the DELs and after a quiet spell. The CPU and latency
+ * figures are the first round's.
+ *
+ * Run: `npm run bench -- k8s [--deployments 100] [--replicas 10] [--parallel 16]` and, to study memory,
+ * `--rounds N` (N rounds of ADDs then DELs, each with new Deployments: a leak grows round after round, a
+ * high-water mark does not), `--settle-seconds S` (the quiet spell, default 20), `--heap-snapshots DIR`
+ * (the daemon writes a V8 heap snapshot there before the first round and after each round's ADDs and
+ * DELs; they inflate its RSS, so memory figures of such a run are not comparable) and
+ * `--daemon-node-args=FLAGS` (Node/V8 flags added to bin/ipkeeperd's, to measure their effect).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
@@ -42,6 +51,7 @@ import {
   waitUntil,
 } from '../../test/support/k8s-cluster.js';
 import { quantile } from '../cni/index.js';
+import { type DaemonMemory, daemonMemory, daemonMetric, statusMb } from './memory.js';
 
 const SUBNET = '10.100.0.0/16';
 const NS = 'bench';
@@ -69,6 +79,13 @@ export interface K8sBenchFigures {
   daemon_rss_after_adds_mb: number;
   daemon_rss_after_dels_mb: number;
   daemon_peak_rss_mb: number;
+  /** The daemon's memory by kind once its informers synced, before any pod. */
+  daemon_memory_before_mb: DaemonMemory;
+  /** The same, one entry per round (`--rounds`): after its ADDs, after its DELs, and after a quiet spell
+   * (`--settle-seconds`) following the DELs. */
+  daemon_memory_after_adds_mb: DaemonMemory[];
+  daemon_memory_after_dels_mb: DaemonMemory[];
+  daemon_memory_settled_mb: DaemonMemory[];
   /** CPU seconds each part used from the Deployments' creation to the last address (2 cores here). */
   adds_cpu_s: Record<string, number>;
   dels_cpu_s: Record<string, number>;
@@ -155,6 +172,46 @@ function sandboxId(uid: string): string {
   return id;
 }
 
+/** One round of ADDs then DELs of every pod, and when each phase began and ended. */
+interface Round {
+  adds: Runtime;
+  dels: Runtime;
+  added: Set<string>;
+  deleting: Set<string>;
+  created: number;
+  firstBound: number;
+  lastBound: number;
+  deleted: number;
+  firstTerminating: number;
+  cpuBefore: Record<string, number>;
+  cpuAfterAdds: Record<string, number>;
+  cpuAfterDels: Record<string, number>;
+}
+
+function newRound(plugin: string, socket: string, http: KubeHttp): Round {
+  return {
+    adds: new Runtime(plugin, socket, 'ADD'),
+    dels: new Runtime(plugin, socket, 'DEL', async (pod) => {
+      // The kubelet confirms the deletion once the sandbox is gone.
+      await http.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}`,
+        body: { gracePeriodSeconds: 0 },
+      });
+    }),
+    added: new Set(),
+    deleting: new Set(),
+    created: 0,
+    firstBound: 0,
+    lastBound: 0,
+    deleted: 0,
+    firstTerminating: 0,
+    cpuBefore: {},
+    cpuAfterAdds: {},
+    cpuAfterDels: {},
+  };
+}
+
 /** CPU seconds (user + system) a process has used, and the same for the waited-for children. */
 function cpuSeconds(pid: number): { self: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -187,21 +244,24 @@ function cpuDelta(from: Record<string, number>, to: Record<string, number>): Rec
   return Object.fromEntries(Object.keys(to).map((k) => [k, round(to[k]! - (from[k] ?? 0))]));
 }
 
-function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${field}:`));
-  return Math.round(Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) / 102.4) / 10;
-}
-
 export async function main(argv: string[] = process.argv.slice(2)): Promise<K8sBenchFigures> {
   const { values } = parseArgs({
     args: argv,
-    options: { deployments: { type: 'string' }, replicas: { type: 'string' }, parallel: { type: 'string' } },
+    options: {
+      deployments: { type: 'string' },
+      replicas: { type: 'string' },
+      parallel: { type: 'string' },
+      rounds: { type: 'string' },
+      'settle-seconds': { type: 'string' },
+      'heap-snapshots': { type: 'string' },
+      'daemon-node-args': { type: 'string' },
+    },
   });
   const deployments = Number(values.deployments ?? 100);
   const replicas = Number(values.replicas ?? 10);
   const parallel = Number(values.parallel ?? 16);
+  const roundCount = Number(values.rounds ?? 1);
+  const settleMs = Number(values['settle-seconds'] ?? 20) * 1000;
   const total = deployments * replicas;
   const nodes = 10;
   const missing = k8sPrerequisites();
@@ -229,8 +289,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<K8sB
       { pods: 200 },
     );
     await createNamespace(cp, NS);
+    const snapshots = values['heap-snapshots'];
     daemon = await startDaemon({
       dataDir: join(dir, 'ipkeeperd'),
+      // --heap-snapshots DIR: the daemon writes a V8 heap snapshot there after each round's ADDs and DELs.
+      // --daemon-node-args=FLAGS (space-separated): Node/V8 flags added to bin/ipkeeperd's, to measure them.
+      nodeArgs: [
+        ...(values['daemon-node-args']?.split(' ').filter(Boolean) ?? []),
+        ...(snapshots !== undefined
+          ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`]
+          : []),
+      ],
       args: [
         '--kubeconfig',
         cp.kubeconfig,
@@ -252,36 +321,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<K8sB
     );
     http = new KubeHttp(loadKubeConfig({ kind: 'kubeconfig', path: cp.kubeconfig }), 10_000);
     informer = new Informer<RawPod>({ name: 'bench-pods', path: `/api/v1/namespaces/${NS}/pods`, http });
-    const adds = new Runtime(plugin, d.socket, 'ADD');
-    const dels = new Runtime(plugin, d.socket, 'DEL', async (pod) => {
-      // The kubelet confirms the deletion once the sandbox is gone.
-      await http!.request({
-        method: 'DELETE',
-        path: `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}`,
-        body: { gracePeriodSeconds: 0 },
-      });
-    });
-    const added = new Set<string>();
-    const deleting = new Set<string>();
-    let firstBound = 0;
-    let lastBound = 0;
-    let firstTerminating = 0;
+    const rounds: Round[] = [];
     informer.on((type, pod) => {
+      const r = rounds.at(-1);
+      if (type === 'delete' || !r) return;
       const uid = pod.metadata.uid ?? '';
-      if (type === 'delete') return;
       if (pod.metadata.deletionTimestamp) {
-        if (!deleting.has(uid) && added.has(uid)) {
-          deleting.add(uid);
-          firstTerminating ||= performance.now();
-          dels.push(pod);
+        if (!r.deleting.has(uid) && r.added.has(uid)) {
+          r.deleting.add(uid);
+          r.firstTerminating ||= performance.now();
+          r.dels.push(pod);
         }
         return;
       }
-      if (pod.spec?.nodeName && !added.has(uid)) {
-        added.add(uid);
-        firstBound ||= performance.now();
-        lastBound = performance.now();
-        adds.push(pod);
+      if (pod.spec?.nodeName && !r.added.has(uid)) {
+        r.added.add(uid);
+        r.firstBound ||= performance.now();
+        r.lastBound = performance.now();
+        r.adds.push(pod);
       }
     });
     informer.start();
@@ -304,46 +361,73 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<K8sB
       out['plugins'] = me.children;
       return out;
     };
-    const cpuBefore = cpuNow();
-    const created = performance.now();
-    const items = Array.from({ length: deployments }, (_, i) => deploymentManifest(`web-${i}`, NS, replicas));
-    await cp.kubectlOk(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-    log(`created ${deployments} Deployments of ${replicas}; waiting for ${total} bindings and ADDs`);
-    await adds.run(total, parallel);
-    const addsWall = (adds.lastDone - firstBound) / 1000;
-    const controlPlaneBind = (lastBound - created) / 1000;
-    const rssAfterAdds = rssMb(d.pid, 'VmRSS');
-    const cpuAfter = cpuNow();
-    const addsCpu = cpuDelta(cpuBefore, cpuAfter);
-    log(`CPU seconds during the ADDs: ${JSON.stringify(addsCpu)}`);
-    log(
-      `ADDs: ${total} in ${addsWall.toFixed(1)} s (binding → address p50 ${quantile(adds.latencies, 0.5).toFixed(0)} ms)`,
-    );
-
-    const deleted = performance.now();
-    await cp.kubectlOk(['delete', 'deployments', '--all', '-n', NS, '--wait=false']);
-    await dels.run(total, parallel);
-    const delsWall = (dels.lastDone - firstTerminating) / 1000;
-    const delsCpu = cpuDelta(cpuAfter, cpuNow());
-    const leases = await fetchLeases(d);
-    if (leases !== 0) throw new Error(`after every DEL the daemon still holds ${leases} leases`);
+    const snapshot = (label: string): void => {
+      if (values['heap-snapshots'] === undefined) return;
+      log(`heap snapshot of the daemon ${label}`);
+      process.kill(d.pid, 'SIGUSR2');
+    };
+    const memoryBefore = await daemonMemory(d);
+    snapshot('before the first round');
+    const memoryAfterAdds: DaemonMemory[] = [];
+    const memoryAfterDels: DaemonMemory[] = [];
+    const memorySettled: DaemonMemory[] = [];
+    for (let n = 0; n < roundCount; n++) {
+      const r = newRound(plugin, d.socket, http);
+      rounds.push(r);
+      r.cpuBefore = cpuNow();
+      r.created = performance.now();
+      // Each round its own Deployments (and so pod names), as a cluster's pods come and go.
+      const items = Array.from({ length: deployments }, (_, i) =>
+        deploymentManifest(n === 0 ? `web-${i}` : `web-${n}-${i}`, NS, replicas),
+      );
+      await cp.kubectlOk(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      log(
+        `round ${n + 1}: created ${deployments} Deployments of ${replicas}; waiting for ${total} bindings and ADDs`,
+      );
+      await r.adds.run(total, parallel);
+      r.cpuAfterAdds = cpuNow();
+      memoryAfterAdds.push(await daemonMemory(d));
+      snapshot(`after the ADDs of round ${n + 1}`);
+      log(`CPU seconds during the ADDs: ${JSON.stringify(cpuDelta(r.cpuBefore, r.cpuAfterAdds))}`);
+      r.deleted = performance.now();
+      await cp.kubectlOk(['delete', 'deployments', '--all', '-n', NS, '--wait=false']);
+      await r.dels.run(total, parallel);
+      r.cpuAfterDels = cpuNow();
+      memoryAfterDels.push(await daemonMemory(d));
+      const leases = await daemonMetric(d, 'ipkeeper_leases');
+      if (leases !== 0) throw new Error(`after every DEL the daemon still holds ${leases} leases`);
+      // A quiet spell: what the daemon gives back once nothing happens (V8's memory reducer, malloc trim).
+      await new Promise((ok) => setTimeout(ok, settleMs));
+      memorySettled.push(await daemonMemory(d));
+      snapshot(`after the DELs of round ${n + 1}`);
+      log(
+        `round ${n + 1}: daemon memory after ADDs ${JSON.stringify(memoryAfterAdds.at(-1))}, after DELs ${JSON.stringify(memoryAfterDels.at(-1))}, ${settleMs / 1000} s later ${JSON.stringify(memorySettled.at(-1))}`,
+      );
+    }
+    const first = rounds[0]!;
+    const addsCpu = cpuDelta(first.cpuBefore, first.cpuAfterAdds);
+    const delsCpu = cpuDelta(first.cpuAfterAdds, first.cpuAfterDels);
     const figures: K8sBenchFigures = {
       pods: total,
       deployments,
       nodes,
       parallel,
-      add_p50_ms: Math.round(quantile(adds.latencies, 0.5)),
-      add_p99_ms: Math.round(quantile(adds.latencies, 0.99)),
-      adds_wall_s: round(addsWall),
-      control_plane_bind_s: round(controlPlaneBind),
-      control_plane_delete_s: round((firstTerminating - deleted) / 1000),
-      dels_wall_s: round(delsWall),
-      del_p50_ms: Math.round(quantile(dels.latencies, 0.5)),
-      del_p99_ms: Math.round(quantile(dels.latencies, 0.99)),
-      add_retries: adds.retries,
-      daemon_rss_after_adds_mb: rssAfterAdds,
-      daemon_rss_after_dels_mb: rssMb(d.pid, 'VmRSS'),
-      daemon_peak_rss_mb: rssMb(d.pid, 'VmHWM'),
+      add_p50_ms: Math.round(quantile(first.adds.latencies, 0.5)),
+      add_p99_ms: Math.round(quantile(first.adds.latencies, 0.99)),
+      adds_wall_s: round((first.adds.lastDone - first.firstBound) / 1000),
+      control_plane_bind_s: round((first.lastBound - first.created) / 1000),
+      control_plane_delete_s: round((first.firstTerminating - first.deleted) / 1000),
+      dels_wall_s: round((first.dels.lastDone - first.firstTerminating) / 1000),
+      del_p50_ms: Math.round(quantile(first.dels.latencies, 0.5)),
+      del_p99_ms: Math.round(quantile(first.dels.latencies, 0.99)),
+      add_retries: first.adds.retries,
+      daemon_rss_after_adds_mb: memoryAfterAdds[0]!.rss,
+      daemon_rss_after_dels_mb: memoryAfterDels[0]!.rss,
+      daemon_peak_rss_mb: statusMb(d.pid, 'VmHWM'),
+      daemon_memory_before_mb: memoryBefore,
+      daemon_memory_after_adds_mb: memoryAfterAdds,
+      daemon_memory_after_dels_mb: memoryAfterDels,
+      daemon_memory_settled_mb: memorySettled,
       adds_cpu_s: addsCpu,
       dels_cpu_s: delsCpu,
       daemon_cpu_ms_per_add: round((addsCpu['daemon']! * 1000) / total),
@@ -352,7 +436,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<K8sB
       cores: availableParallelism(),
     };
     log(
-      `DELs: ${total} in ${delsWall.toFixed(1)} s; daemon RSS ${figures.daemon_rss_after_adds_mb} MB after ADDs`,
+      `DELs: ${total} in ${figures.dels_wall_s} s; daemon RSS ${figures.daemon_rss_after_adds_mb} MB after ADDs`,
     );
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return figures;
@@ -363,13 +447,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<K8sB
     await cp?.stop();
     removeDir(dir);
   }
-}
-
-/** The daemon's lease count from /metrics (its own API, its own token and CA). */
-async function fetchLeases(d: RunningDaemon): Promise<number> {
-  const r = await runKubectl(['get', '--raw', '/metrics'], { kubeconfig: d.kubeconfig });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('ipkeeper_leases '));
-  return Number(line?.split(' ')[1] ?? NaN);
 }
 
 function round(x: number): number {

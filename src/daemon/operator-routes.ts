@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { subnetUsage } from '../core/index.js';
 import { type IpamService } from '../service/service.js';
 import { type MaintenanceStats } from '../store/etcd/maintenance.js';
@@ -27,7 +28,8 @@ function label(value: string): string {
 
 /**
  * `/metrics` in the Prometheus text format: objects, leases, store revision, per-subnet usage, CNI failures,
- * and with a shared store the propose → commit retries, replication and etcd maintenance.
+ * with a shared store the propose → commit retries, replication and etcd maintenance, and the process's
+ * memory (resident set, V8 heap, external).
  */
 export function metricsText(service: IpamService, cni: CniCounters, store?: MaintenanceStats): string {
   const lines: string[] = [];
@@ -74,6 +76,7 @@ export function metricsText(service: IpamService, cni: CniCounters, store?: Main
   );
   for (const [key, n] of cni.failures) lines.push(`ipkeeper_cni_failures_total{${key}} ${n}`);
   lines.push(...sharedStoreMetrics(service, store));
+  lines.push(...processMemoryMetrics());
   return `${lines.join('\n')}\n`;
 }
 
@@ -88,6 +91,65 @@ export function healthWarnings(service: IpamService): string[] {
 /** One metric in the text format. */
 function metric(name: string, type: 'counter' | 'gauge', help: string, value: number): string[] {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`];
+}
+
+/**
+ * The process's memory, under the names Prometheus' client libraries give every process
+ * (`process_resident_memory_bytes`) and prom-client gives Node.js (`nodejs_*`), so existing dashboards
+ * read them unchanged. Read at each scrape (cheap).
+ */
+function processMemoryMetrics(): string[] {
+  const m = process.memoryUsage();
+  return [
+    ...metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', m.rss),
+    ...metric(
+      'nodejs_heap_size_total_bytes',
+      'gauge',
+      'Process heap size from Node.js in bytes.',
+      m.heapTotal,
+    ),
+    ...metric(
+      'nodejs_heap_size_used_bytes',
+      'gauge',
+      'Process heap size used from Node.js in bytes.',
+      m.heapUsed,
+    ),
+    ...metric(
+      'nodejs_external_memory_bytes',
+      'gauge',
+      'Node.js external memory size in bytes (C++ objects bound to JavaScript, Buffers included).',
+      m.external,
+    ),
+    ...metric(
+      'nodejs_array_buffers_bytes',
+      'gauge',
+      'Memory of ArrayBuffers and Buffers in bytes (part of the external memory).',
+      m.arrayBuffers,
+    ),
+    ...heapSpaceMetrics(),
+  ];
+}
+
+/** V8's heap by space (prom-client's names): which part of the heap holds the memory, and how much is in use. */
+function heapSpaceMetrics(): string[] {
+  const spaces = getHeapSpaceStatistics();
+  const series = (name: string, help: string, value: (s: (typeof spaces)[number]) => number): string[] => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} gauge`,
+    ...spaces.map((s) => `${name}{space="${s.space_name.replace(/_space$/, '')}"} ${value(s)}`),
+  ];
+  return [
+    ...series(
+      'nodejs_heap_space_size_total_bytes',
+      'Process heap space size total from Node.js in bytes.',
+      (s) => s.space_size,
+    ),
+    ...series(
+      'nodejs_heap_space_size_used_bytes',
+      'Process heap space size used from Node.js in bytes.',
+      (s) => s.space_used_size,
+    ),
+  ];
 }
 
 /** Metrics of several daemons on one store: proposals taken by others, replication, etcd maintenance. */

@@ -1,5 +1,5 @@
 import { type KindName, type WatchEvent } from './types.js';
-import { WatchHub } from './watch-hub.js';
+import { WatchHub, type WatchMemory } from './watch-hub.js';
 
 interface Held {
   kind: KindName;
@@ -19,8 +19,8 @@ export class OrderedWatchHub extends WatchHub {
   private released = 0;
   private order = 0;
 
-  constructor(startRevision: number, capacity?: number) {
-    super(startRevision, capacity);
+  constructor(startRevision: number, capacity?: number, memory?: WatchMemory) {
+    super(startRevision, capacity, memory);
     this.released = startRevision;
   }
 

@@ -40,7 +40,10 @@ export interface IpamServiceOptions {
   nodeName?: string;
   /** Releases kept in the quarantine of an IPv6 space larger than /96 (EngineOptions.quarantineCap). */
   quarantineCap?: number;
-  /** Events per kind a watch can resume from (default 10,000); older versions answer 410 Expired. */
+  /**
+   * Events per kind a watch can resume from (default 10,000), of the last 75 s (and the newest 100 of each
+   * kind, however old); older versions answer 410 Expired.
+   */
   watchHistory?: number;
   /** Where replication reports what it does (a store shared by several daemons). */
   log?: ReplicatorLog;
@@ -124,9 +127,10 @@ export class IpamService {
       stripe: options.stripe,
       settle: replicator && (() => replicator.settle()),
     };
+    const memory = { now: () => now().getTime() };
     const hub = replicator
-      ? new OrderedWatchHub(snapshot.revision, options.watchHistory)
-      : new WatchHub(snapshot.revision, options.watchHistory);
+      ? new OrderedWatchHub(snapshot.revision, options.watchHistory, memory)
+      : new WatchHub(snapshot.revision, options.watchHistory, memory);
     const resources = new ResourceTable({
       engine,
       store: replicator?.store ?? options.store,

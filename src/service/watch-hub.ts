@@ -4,11 +4,27 @@ import { type KindName, type KubeObject, type WatchEvent } from './types.js';
 interface Recorded {
   revision: number;
   event: WatchEvent;
+  /** When it was emitted (ms, the hub's clock). */
+  at: number;
+}
+
+/** How long the recent events are remembered, and how many are kept whatever their age. */
+export interface WatchMemory {
+  /** Events older than this are forgotten (default 75 s, kube-apiserver's watch cache window). */
+  windowMs?: number;
+  /** The newest events of each kind kept however old (default 100, kube-apiserver's smallest cache). */
+  keep?: number;
+  /** The clock (ms); default Date.now. */
+  now?: () => number;
 }
 
 /**
  * Fan-out of object changes to watchers, with a bounded memory of recent events per kind so a watch can
- * resume from a resourceVersion (as `kubectl get -w` does after its list). Older versions answer Gone.
+ * resume from a resourceVersion (as `kubectl get -w` does after its list, or an informer after its watch
+ * timed out). Older versions answer Gone, and the watcher lists again. As kube-apiserver's watch cache, it
+ * remembers the events of a recent window (at most `capacity` per kind) and the newest `keep` of each kind:
+ * each event holds a copy of its object, and a burst of a thousand pods' ADDs and DELs would otherwise stay
+ * in memory until ten thousand later changes pushed it out (bench/k8s: ~1 KB per IP event).
  */
 export class WatchHub {
   private readonly recent = new Map<KindName, Recorded[]>();
@@ -18,10 +34,20 @@ export class WatchHub {
   /** No resumption from before this revision, whatever the kind (raised by forget()). */
   private floor = 0;
 
+  private readonly windowMs: number;
+  private readonly keep: number;
+  private readonly now: () => number;
+  private pruneTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly startRevision: number,
     private readonly capacity = 10_000,
-  ) {}
+    memory: WatchMemory = {},
+  ) {
+    this.windowMs = memory.windowMs ?? 75_000;
+    this.keep = memory.keep ?? 100;
+    this.now = memory.now ?? Date.now;
+  }
 
   /** True when someone watches the kind (status-only events are built only then). */
   watched(kind: KindName): boolean {
@@ -31,12 +57,39 @@ export class WatchHub {
   emit(kind: KindName, revision: number, event: WatchEvent): void {
     let list = this.recent.get(kind);
     if (!list) this.recent.set(kind, (list = []));
-    list.push({ revision, event });
-    if (list.length > this.capacity) {
-      const dropped = list.splice(0, list.length - this.capacity);
-      this.horizon.set(kind, dropped[dropped.length - 1]!.revision);
-    }
+    list.push({ revision, event, at: this.now() });
+    if (list.length > this.capacity) this.drop(kind, list, list.length - this.capacity);
     for (const listener of this.listeners.get(kind) ?? []) listener(event);
+    this.schedulePrune();
+  }
+
+  /**
+   * Forgets the events older than the window beyond the newest `keep` of each kind. Runs by itself a window
+   * after events arrive (so a burst is released after it ends, even with no later change); public for tests.
+   */
+  prune(): void {
+    const oldest = this.now() - this.windowMs;
+    for (const [kind, list] of this.recent) {
+      let n = 0;
+      while (n < list.length - this.keep && list[n]!.at < oldest) n++;
+      if (n > 0) this.drop(kind, list, n);
+    }
+  }
+
+  private drop(kind: KindName, list: Recorded[], n: number): void {
+    const dropped = list.splice(0, n);
+    this.horizon.set(kind, dropped[dropped.length - 1]!.revision);
+  }
+
+  private schedulePrune(): void {
+    if (this.pruneTimer) return;
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = undefined;
+      this.prune();
+      // Events still remembered beyond `keep` are looked at again a window later.
+      if ([...this.recent.values()].some((l) => l.length > this.keep)) this.schedulePrune();
+    }, this.windowMs + 1000);
+    this.pruneTimer.unref();
   }
 
   /**

@@ -1,6 +1,7 @@
 // Operator surfaces of ipkeeperd: the allocation history ("who held an address when", SPEC §12) and /metrics,
 // through the real kubectl (`get --raw`) against a real daemon.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -65,6 +66,41 @@ describe('operator endpoints', { skip: kubectlSkipReason() }, () => {
     const text = await e.ok(['get', '--raw', '/metrics']);
     const failures = text.split('\n').filter((l) => l.startsWith('ipkeeper_cni_failures_total{'));
     assert.deepEqual(failures, ['ipkeeper_cni_failures_total{command="other",code="4"} 3']);
+  });
+  test("metrics: the process memory figures are the daemon process's own", async () => {
+    const text = await e.ok(['get', '--raw', '/metrics']);
+    // Read right after the scrape: the kernel's figure for the daemon's pid, which the scrape must match.
+    const status = readFileSync(`/proc/${e.daemon.pid}/status`, 'utf8');
+    const vmRss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) * 1024;
+    const value = (name: string): number => {
+      assert.match(text, new RegExp(`^# TYPE ${name} gauge$`, 'm'), name);
+      const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+      assert.ok(m, `${name} missing from /metrics`);
+      return Number(m[1]);
+    };
+    const rss = value('process_resident_memory_bytes');
+    const heapTotal = value('nodejs_heap_size_total_bytes');
+    const heapUsed = value('nodejs_heap_size_used_bytes');
+    const external = value('nodejs_external_memory_bytes');
+    const arrayBuffers = value('nodejs_array_buffers_bytes');
+    // The daemon's RSS moves a little between the scrape and the read (this test's own requests).
+    assert.ok(Math.abs(rss - vmRss) < vmRss * 0.2, `RSS ${rss} vs /proc ${vmRss}`);
+    assert.ok(heapUsed > 0 && heapUsed <= heapTotal && heapTotal < rss, `${heapUsed} ${heapTotal} ${rss}`);
+    assert.ok(arrayBuffers <= external && external > 0 && external < rss, `${arrayBuffers} ${external}`);
+    // By V8 space: the old space is there, and the spaces add up to the heap's total.
+    const spaces = (name: string): Map<string, number> =>
+      new Map(
+        [...text.matchAll(new RegExp(`^${name}\\{space="(\\w+)"\\} (\\d+)$`, 'gm'))].map((m) => [
+          m[1]!,
+          Number(m[2]),
+        ]),
+      );
+    const spaceTotal = spaces('nodejs_heap_space_size_total_bytes');
+    const spaceUsed = spaces('nodejs_heap_space_size_used_bytes');
+    assert.ok(spaceTotal.has('old') && spaceTotal.has('new'), [...spaceTotal.keys()].join());
+    const sum = [...spaceTotal.values()].reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - heapTotal) < heapTotal * 0.2, `spaces ${sum} vs heap total ${heapTotal}`);
+    for (const [space, used] of spaceUsed) assert.ok(used <= spaceTotal.get(space)!, space);
   });
 });
 

@@ -32,6 +32,10 @@ export interface StartOptions {
   argsOnly?: boolean;
   /** Milliseconds to wait for the ready line. */
   timeoutMs?: number;
+  /** Node.js flags added to those bin/ipkeeperd uses (a benchmark's diagnostics). */
+  nodeArgs?: string[];
+  /** Environment variables added to this process's (e.g. MALLOC_ARENA_MAX). */
+  env?: Record<string, string>;
 }
 
 export function tempDir(prefix = 'ipkeeper-test-'): string {
@@ -44,11 +48,15 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
   // The Node flags bin/ipkeeperd runs the daemon with, so tests and benchmarks measure what ships.
   const args = [
     '--max-semi-space-size=4',
+    ...(options.nodeArgs ?? []),
     DAEMON,
     ...(options.argsOnly ? [] : ['--data-dir', dataDir, '--listen', '127.0.0.1:0']),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
