@@ -43,6 +43,20 @@ export interface AllocateRequest {
   skipMacs?: readonly { mac: number; holder?: string | undefined }[] | undefined;
   /** This daemon's share of the address space when several daemons allocate from it (Space.pick). */
   stripe?: Stripe | undefined;
+  /** Subnets and pools being deleted: they give no new address; what a key holds there it keeps (ENG-4). */
+  closing?: Closing | undefined;
+}
+
+/**
+ * Subnets, IPPools and SpiderIPPools whose objects are being deleted (a deletionTimestamp, kept by a
+ * finalizer). A dynamic request passes over them (and over a pool of a closing subnet) as over a disabled
+ * pool; one with nothing else to draw from fails NoAvailableAddress, so placement moves to its next attempt;
+ * a static address in one fails NoSubnet.
+ */
+export interface Closing {
+  readonly subnets: ReadonlySet<string>;
+  readonly ippools: ReadonlySet<string>;
+  readonly spiderPools: ReadonlySet<string>;
 }
 
 /** An address to pass over, with who holds it when the store said so. */
@@ -320,10 +334,11 @@ export function allocate(engine: Engine, req: AllocateRequest): Outcome {
       )
         continue;
       if (current) releaseOne(engine, lease, current, effects);
+      const open = req.closing ? openPart(engine, t, req.closing) : t;
       const { value, pool, seq, space } =
-        t.value !== undefined
-          ? takeStatic(engine, req.key, t, t.value, req.skip)
-          : pick(engine, t, skip, req.stripe);
+        open.value !== undefined
+          ? takeStatic(engine, req.key, open, open.value, req.skip)
+          : pick(engine, open, skip, req.stripe);
       engine.spaces.get(space)!.hold(value, lease, seq !== undefined);
       // A fresh exact-size array: push() onto [] reserves room for 17 elements, per lease.
       const held: LeaseAddress = new HeldAddress(space, value, pool);
@@ -358,6 +373,39 @@ function takeStatic(
   checkStatic(engine, key, t, value, skip);
   const seq = engine.space(t.space, t.family).quarantine.seqFor(value);
   return { value, pool: t.pool, seq, space: t.space };
+}
+
+/** The part of a target that is not being deleted (see {@link Closing}); throws when nothing is left. */
+function openPart(engine: Engine, t: Target, closing: Closing): Target {
+  const subnetClosing = (space: string): string | undefined => {
+    const name = engine.subnetOfSpace(space)?.name;
+    return name !== undefined && closing.subnets.has(name) ? name : undefined;
+  };
+  const poolClosing = (pool: string): boolean =>
+    pool !== '' && (t.spider ? closing.spiderPools : closing.ippools).has(pool);
+  if (t.value !== undefined) {
+    const subnet = subnetClosing(t.space);
+    const what = subnet !== undefined ? `subnet ${subnet}` : poolClosing(t.pool) ? poolLabel(t, t.pool) : '';
+    if (what === '') return t;
+    throw new IpamError(
+      ErrorCode.NoSubnet,
+      `${what} is being deleted (it has a deletionTimestamp and waits for its finalizers): it gives no new addresses`,
+    );
+  }
+  const sources = t.sources.filter(
+    ([pool, , space]) => subnetClosing(space) === undefined && !poolClosing(pool),
+  );
+  if (sources.length === t.sources.length) return t;
+  if (sources.length > 0) return { ...t, sources };
+  const [what, names] = t.label;
+  throw new IpamError(
+    ErrorCode.NoAvailableAddress,
+    `${what} ${typeof names === 'string' ? names : names.join(', ')} is being deleted (it has a deletionTimestamp and waits for its finalizers): it gives no new addresses`,
+  );
+}
+
+function poolLabel(t: Target, pool: string): string {
+  return `${t.spider ? 'SpiderIPPool' : 'IPPool'} ${pool}`;
 }
 
 function pick(

@@ -35,7 +35,7 @@ import { LABEL_RESERVED, fillAllocation, touchedBy } from './kinds/ip.js';
 import { ANNOTATION_POD_UID } from './kinds/spider-pool.js';
 import { type Change } from './kinds/kind.js';
 import { metaForCreate } from './object-meta.js';
-import { placementWorld } from './placement-facts.js';
+import { closingOf, placementWorld } from './placement-facts.js';
 import { ANNOTATION_CONTAINER, releaseEntry } from './pod-allocations.js';
 
 export { ANNOTATION_CONTAINER };
@@ -409,8 +409,9 @@ export class CniOps {
       world: placementWorld(this.d.engine, this.d.resources, this.d.configuredDefault),
     });
     const reservation = existing?.metadata.labels?.[LABEL_RESERVED] === 'true';
+    const closing = closingOf(this.d.resources.ctx.objects);
     return runPlacement(placement, (attempt) => {
-      const request: AllocateRequest = { ...attempt, key, mac, ...avoid };
+      const request: AllocateRequest = { ...attempt, key, mac, ...avoid, closing };
       if (reservation) checkReservationHonoured(key, this.d.engine.getLease(key), request);
       return allocate(this.d.engine, request);
     });

@@ -1,4 +1,5 @@
-import { type Engine, type PlacementWorld } from '../core/index.js';
+import { type Closing, type Engine, type PlacementWorld } from '../core/index.js';
+import { type ObjectLookup } from './kinds/kind.js';
 import { type ResourceTable } from './resource-service.js';
 import { type KindName } from './types.js';
 
@@ -40,4 +41,18 @@ export function placementWorld(
     ),
     configuredDefault,
   };
+}
+
+/**
+ * The subnets and pools being deleted — their objects carry a deletionTimestamp while a finalizer keeps them —
+ * for the allocator to give no new addresses from (undefined when there are none, the usual case).
+ */
+export function closingOf(objects: ObjectLookup): Closing | undefined {
+  const closing = (kind: KindName): Set<string> => {
+    const names = new Set<string>();
+    for (const o of objects.list(kind)) if (o.metadata.deletionTimestamp) names.add(o.metadata.name!);
+    return names;
+  };
+  const c = { subnets: closing('Subnet'), ippools: closing('IPPool'), spiderPools: closing('SpiderIPPool') };
+  return c.subnets.size + c.ippools.size + c.spiderPools.size === 0 ? undefined : c;
 }

@@ -105,6 +105,33 @@ describe('service: commit or revert (DUR-1)', () => {
   });
 });
 
+describe('service: a subnet being deleted (SUB-9, finalizers)', () => {
+  test('SUB-9 a Subnet kept by a finalizer after its DELETE gives no new addresses (reservations, CNI ADDs); removing the finalizer deletes it', async () => {
+    const svc = await open();
+    const t = obj('Subnet', 't', { cidrBlock: '10.62.0.0/24' });
+    t.metadata.finalizers = ['example.com/keep'];
+    await svc.create('Subnet', t, write);
+    const terminating = await svc.delete('Subnet', 't', write);
+    assert.ok(terminating.metadata.deletionTimestamp, 'terminating, kept by its finalizer');
+    const before = stateOf(svc);
+    await assert.rejects(
+      svc.create('IP', obj('IP', 'r.default', { subnet: 't', podName: 'r', namespace: 'default' }), write),
+      (e: unknown) => e instanceof IpamError && /subnet t is being deleted/.test(e.message),
+    );
+    await assert.rejects(
+      svc.cniService.add({ ...pod('q'), ipam: { ...ipam, subnet: 't' } }),
+      (e: unknown) => e instanceof IpamError && /subnet t is being deleted/.test(e.message),
+    );
+    assert.equal(stateOf(svc), before, 'nothing allocated, no object written');
+    // Other subnets are unaffected.
+    const other = await svc.cniService.add(pod('p'));
+    assert.match(other.ips[0]!.address, /^10\.60\.0\./);
+    const kept = svc.get('Subnet', 't')!;
+    await svc.update('Subnet', { ...kept, metadata: { ...kept.metadata, finalizers: [] } }, write);
+    assert.equal(svc.get('Subnet', 't'), undefined, 'the last finalizer removed: gone');
+  });
+});
+
 describe('service: one request per key at a time (keyed mutex)', () => {
   test('ENG-4 concurrent ADDs of one attachment give one answer, one lease, one object', async () => {
     const svc = await open();

@@ -13,6 +13,7 @@ import {
   parseMac,
 } from '../../core/index.js';
 import { effectOps } from '../effect-ops.js';
+import { closingOf } from '../placement-facts.js';
 import { ServiceError } from '../errors.js';
 import { FINALIZER, type KubeObject } from '../types.js';
 import {
@@ -186,6 +187,7 @@ function reservationOutcome(obj: KubeObject, ctx: KindContext): Outcome {
       addresses,
       mac,
       ...ctx.avoid,
+      closing: closingOf(ctx.objects),
     });
   } catch (e) {
     // A conflict on the requested MAC names spec.macAddress, not the address fields.
