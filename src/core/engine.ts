@@ -3,8 +3,15 @@ import { cidrsOverlap } from './ip/cidr.js';
 import { RangeSet } from './ip/range-set.js';
 import { type Effect, type Outcome } from './effects.js';
 import { ErrorCode, IpamError } from './errors.js';
-import { HeldAddress, type Lease, type LeaseAddress, type LeaseRecord, cloneLease } from './lease.js';
-import { formatMac, parseMac } from './mac.js';
+import {
+  HeldAddress,
+  type Lease,
+  type LeaseAddress,
+  type LeaseRecord,
+  cloneLease,
+  leaseRecordOf,
+} from './lease.js';
+import { parseMac } from './mac.js';
 import { MacSet } from './mac-set.js';
 import { type IPPoolModel } from './model/ippool.js';
 import { type ReservationModel } from './model/reservation.js';
@@ -567,16 +574,7 @@ export class Engine {
   /** The engine's whole state as plain records. */
   snapshot(): EngineSnapshot {
     const leases: LeaseRecord[] = [...this.leases.values()]
-      .map((l) => ({
-        key: l.key,
-        subnet: l.subnet,
-        addresses: l.addresses.map((a) => ({
-          space: a.space,
-          address: formatValue(a.family, a.value),
-          ...(a.pool ? { pool: a.pool } : {}),
-        })),
-        ...(l.mac !== undefined ? { mac: formatMac(l.mac) } : {}),
-      }))
+      .map(leaseRecordOf)
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const quarantine: QuarantineRecord[] = [];
     for (const space of this.spaces.values()) {

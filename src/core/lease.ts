@@ -1,4 +1,5 @@
-import { type Address, type Family } from './ip/address.js';
+import { type Address, type Family, formatValue } from './ip/address.js';
+import { formatMac } from './mac.js';
 
 /** One held address of a lease. */
 export interface LeaseAddress {
@@ -49,6 +50,20 @@ export class HeldAddress implements LeaseAddress {
 
 export function leaseAddress(lease: Lease, family: Family): LeaseAddress | undefined {
   return lease.addresses.find((a) => a.family === family);
+}
+
+/** A lease as the store records it (addresses as text, no empty pool or MAC). */
+export function leaseRecordOf(lease: Lease): LeaseRecord {
+  return {
+    key: lease.key,
+    subnet: lease.subnet,
+    addresses: lease.addresses.map((a) => ({
+      space: a.space,
+      address: formatValue(a.family, a.value),
+      ...(a.pool ? { pool: a.pool } : {}),
+    })),
+    ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}),
+  };
 }
 
 export function cloneLease(lease: Lease): Lease {

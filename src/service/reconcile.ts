@@ -1,4 +1,4 @@
-import { type LeaseRecord, applyReplicated, formatMac, formatValue } from '../core/index.js';
+import { type LeaseRecord, applyReplicated, formatValue, leaseRecordOf } from '../core/index.js';
 import { type StoreSnapshot } from '../store/store.js';
 import { type ObjectRef } from './kinds/kind.js';
 import { CONFIG_KIND, type RemoteApplyDeps } from './remote-apply.js';
@@ -77,24 +77,5 @@ function normal(l: LeaseRecord): LeaseRecord {
     addresses: [...l.addresses]
       .map((a) => ({ space: a.space, address: a.address, pool: a.pool ?? '' }))
       .sort((a, b) => (a.space + a.address < b.space + b.address ? -1 : 1)),
-  };
-}
-
-/** A lease as the store records it, for comparing memory with a reloaded snapshot. */
-export function leaseRecordOf(lease: {
-  key: string;
-  subnet: string;
-  mac: number | undefined;
-  addresses: readonly { space: string; family: 4 | 6; value: bigint; pool: string }[];
-}): LeaseRecord {
-  return {
-    key: lease.key,
-    subnet: lease.subnet,
-    addresses: lease.addresses.map((a) => ({
-      space: a.space,
-      address: formatValue(a.family, a.value),
-      ...(a.pool ? { pool: a.pool } : {}),
-    })),
-    ...(lease.mac !== undefined ? { mac: formatMac(lease.mac) } : {}),
   };
 }
