@@ -66,7 +66,7 @@ export class ResourceTable {
       engine: deps.engine,
       objects: {
         get: (kind, name) => this.table(kind).get(name)?.object,
-        list: (kind) => [...this.table(kind).values()].map((e) => e.object),
+        list: (kind) => objectsOf(this.table(kind).values()),
       },
     };
   }
@@ -376,4 +376,9 @@ export class ResourceTable {
         this.deps.hub.emit(ref.kind, revision, { type: 'MODIFIED', object: this.serve(ref.kind, entry) });
     }
   }
+}
+
+/** The objects of a table's entries, read as they are iterated (a lookup per CNI ADD copies nothing). */
+function* objectsOf(entries: Iterable<Entry>): Iterable<KubeObject> {
+  for (const e of entries) yield e.object;
 }
