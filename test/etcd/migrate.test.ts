@@ -220,17 +220,13 @@ describe('ipkeeperd migrate and the etcd options', { skip: missing ?? false }, (
     try {
       const run = (args: string[]): ReturnType<typeof cli> =>
         cli(['--data-dir', dir, '--listen', '127.0.0.1:0', ...args], 90_000);
+      /** The daemon on the test's etcd member, with more options. */
+      const daemonOnEtcd = (...more: string[]): ReturnType<typeof cli> =>
+        run(['--store', 'etcd', '--etcd-endpoints', cluster.endpoint(0), ...more]);
       let r = await run(['--store', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${closed}`]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`ipkeeperd: cannot reach etcd at http://127\\.0\\.0\\.1:${closed}`));
-      r = await run([
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        cluster.endpoint(0),
-        '--etcd-prefix',
-        'noslash/',
-      ]);
+      r = await daemonOnEtcd('--etcd-prefix', 'noslash/');
       assert.equal(r.code, 2);
       assert.match(r.stderr, /--etcd-prefix "noslash\/" is not usable: it must start with "\/"/);
       r = await run(['--store', 'etcd', '--etcd-endpoints', 'localhost:2379']);
@@ -239,32 +235,18 @@ describe('ipkeeperd migrate and the etcd options', { skip: missing ?? false }, (
       r = await run(['--etcd-endpoints', cluster.endpoint(0)]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /--etcd-endpoints needs --store etcd/);
-      r = await run([
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        cluster.endpoint(0),
-        '--etcd-cert',
-        '/nonexistent.pem',
-      ]);
+      r = await daemonOnEtcd('--etcd-cert', '/nonexistent.pem');
       assert.equal(r.code, 2);
       assert.match(r.stderr, /give both --etcd-cert and --etcd-key/);
       await etcd.put('/foreign/k8s-thing').value('x');
-      r = await run([
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        cluster.endpoint(0),
-        '--etcd-prefix',
-        '/foreign/',
-      ]);
+      r = await daemonOnEtcd('--etcd-prefix', '/foreign/');
       assert.equal(r.code, 1);
       assert.match(
         r.stderr,
         /the etcd prefix \/foreign\/ already holds keys that are not ipkeeper's \(e\.g\. \/foreign\/k8s-thing\); choose another --etcd-prefix/,
       );
       await etcd.put('/half/meta').value('{"format":1,"migration":"in-progress"}');
-      r = await run(['--store', 'etcd', '--etcd-endpoints', cluster.endpoint(0), '--etcd-prefix', '/half/']);
+      r = await daemonOnEtcd('--etcd-prefix', '/half/');
       assert.equal(r.code, 1);
       assert.match(r.stderr, /an ipkeeperd migrate into \/half\/ did not finish; delete the prefix/);
       assert.deepEqual(
