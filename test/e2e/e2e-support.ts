@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request, type Agent } from 'node:https';
+import { type Agent } from 'node:https';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO, removeDir, startDaemon, tempDir, type RunningDaemon } from '../support/daemon.js';
+import { httpsJson, type JsonReply } from '../support/https-json.js';
 import { runKubectl, type KubectlResult } from '../support/kubectl.js';
 
 export const SEEDS = join(REPO, 'test/fixtures/seeds');
@@ -48,13 +49,7 @@ const GROUP_PATH: Record<string, string> = {
 /** The REST collection path of a plural (`ips` → `/apis/kubeovn.io/v1/ips`). */
 export const collectionPath = (plural: keyof typeof GROUP_PATH): string => GROUP_PATH[plural]!;
 
-export interface HttpReply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: Record<string, unknown> | undefined;
-}
+export type HttpReply = JsonReply;
 
 export interface HttpOptions {
   body?: string | Buffer;
@@ -215,38 +210,13 @@ export class E2E {
     const { server, ca } = kubeconfigServer(this.daemon.kubeconfig);
     const url = new URL(path, server);
     const token = options.token === undefined ? this.daemon.token : options.token;
-    const headers: Record<string, string | number> = { Accept: 'application/json' };
-    if (token !== null) headers['Authorization'] = `Bearer ${token}`;
-    if (options.body !== undefined) {
-      headers['Content-Type'] = options.contentType ?? 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(options.body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        { method, headers, ca, ...(options.agent ? { agent: options.agent } : {}) },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: Record<string, unknown> | undefined;
-            try {
-              json = JSON.parse(text) as Record<string, unknown>;
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-          });
-        },
-      );
-      req.setTimeout(options.timeoutMs ?? 30_000, () =>
-        req.destroy(new Error(`${method} ${path} timed out`)),
-      );
-      req.on('error', reject);
-      // A server that answers early (413) may close while we still write: the reply is what counts.
-      req.end(options.body);
+    return httpsJson(url, {
+      method,
+      headers: token !== null ? { Authorization: `Bearer ${token}` } : {},
+      body: options.body,
+      contentType: options.contentType,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      tls: { ca, ...(options.agent ? { agent: options.agent } : {}) },
     });
   }
 }

@@ -4,7 +4,7 @@
  * poll costs a core on this small machine; assertions that prove behaviour use the real kubectl.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { httpsJson } from '../https-json.js';
 import type { CertFiles } from './pki.js';
 
 export interface ApiReply {
@@ -35,37 +35,12 @@ export class ApiClient {
     path: string,
     options: { body?: unknown; contentType?: string; timeoutMs?: number } = {},
   ): Promise<ApiReply> {
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string | number> = { Accept: 'application/json' };
-    if (body !== undefined) {
-      headers['Content-Type'] = options.contentType ?? 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = request(
-        new URL(path, this.server),
-        { method, headers, ca: this.ca, cert: this.cert, key: this.key, agent: false },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: Record<string, unknown> | undefined;
-            try {
-              json = JSON.parse(text) as Record<string, unknown>;
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, json, text });
-          });
-        },
-      );
-      req.setTimeout(options.timeoutMs ?? 15_000, () =>
-        req.destroy(new Error(`${method} ${path} timed out`)),
-      );
-      req.on('error', reject);
-      req.end(body);
+    return httpsJson(new URL(path, this.server), {
+      method,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      contentType: options.contentType,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      tls: { ca: this.ca, cert: this.cert, key: this.key, agent: false },
     });
   }
 
